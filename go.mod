@@ -1,0 +1,15 @@
+module github.com/confab/confab
+
+go 1.26
+
+require (
+	github.com/agnivade/levenshtein v1.2.2 // indirect
+	github.com/expr-lang/expr v1.17.8 // indirect
+	github.com/google/go-cmp v0.7.0 // indirect
+	github.com/inconshreveable/mousetrap v1.1.0 // indirect
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3 // indirect
+	github.com/spf13/cobra v1.10.2 // indirect
+	github.com/spf13/pflag v1.0.9 // indirect
+	go.yaml.in/yaml/v3 v3.0.6 // indirect
+	golang.org/x/text v0.14.0 // indirect
+)

@@ -1,0 +1,180 @@
+package nlp
+
+import (
+	"strings"
+	"time"
+	"unicode"
+)
+
+// SystemEntities lists the built-in entity names, sorted.
+func SystemEntities() []string {
+	return []string{"amount", "date", "duration", "email", "number", "phone", "time", "url"}
+}
+
+// name returns the entity name of a system kind.
+func (k kind) name() string {
+	switch k {
+	case kindEmail:
+		return "email"
+	case kindURL:
+		return "url"
+	case kindDate:
+		return "date"
+	case kindTime:
+		return "time"
+	case kindAmount:
+		return "amount"
+	case kindDuration:
+		return "duration"
+	case kindPhone:
+		return "phone"
+	case kindNumber:
+		return "number"
+	}
+	return ""
+}
+
+// term returns the token that stands for a system entity in intent
+// scoring: "@" and its name.
+func (k kind) term() string {
+	switch k {
+	case kindEmail:
+		return "@email"
+	case kindURL:
+		return "@url"
+	case kindDate:
+		return "@date"
+	case kindTime:
+		return "@time"
+	case kindAmount:
+		return "@amount"
+	case kindDuration:
+		return "@duration"
+	case kindPhone:
+		return "@phone"
+	case kindNumber:
+		return "@number"
+	}
+	return ""
+}
+
+// systemKind returns the kind of a system entity name.
+func systemKind(name string) (kind, bool) {
+	for k := kindEmail; k < kindCount; k++ {
+		if k.name() == name {
+			return k, true
+		}
+	}
+	return kindNone, false
+}
+
+// isSystem reports whether name is a system entity.
+func isSystem(name string) bool {
+	_, ok := systemKind(name)
+	return ok
+}
+
+// scanSystem appends to dst the system entities found in s; with only set to
+// a system kind it looks for that kind alone and stops at the first match.
+//
+// Every scanner is tried at every position where a word or a symbol starts
+// (a position not preceded by a letter or digit), and reports the longest
+// match it can read there; resolve later settles overlaps between kinds.
+func scanSystem(dst []match, s string, now time.Time, only kind) []match {
+	mayEmail := (only == kindNone || only == kindEmail) && strings.IndexByte(s, '@') >= 0
+	prevAlnum := false
+	for i := 0; i < len(s); {
+		r, size := decodeRune(s, i)
+		if !prevAlnum && !unicode.IsSpace(r) {
+			n := len(dst)
+			dst = systemAt(dst, s, i, now, only, mayEmail)
+			if only != kindNone && len(dst) > n {
+				return dst
+			}
+		}
+		prevAlnum = isAlnum(r)
+		i += size
+	}
+	return dst
+}
+
+// systemAt appends the matches of the system scanners at s[i].
+func systemAt(dst []match, s string, i int, now time.Time, only kind, mayEmail bool) []match {
+	all := only == kindNone
+	if mayEmail {
+		if x, ok := emailAt(s, i); ok {
+			dst = append(dst, x)
+		}
+	}
+	if all || only == kindURL {
+		if x, ok := urlAt(s, i); ok {
+			dst = append(dst, x)
+		}
+	}
+	if all || only == kindDate {
+		if x, ok := dateAt(s, i, now); ok {
+			dst = append(dst, x)
+		}
+	}
+	if all || only == kindTime {
+		if x, ok := timeAt(s, i); ok {
+			dst = append(dst, x)
+		}
+	}
+	if all || only == kindAmount {
+		if x, ok := amountAt(s, i); ok {
+			dst = append(dst, x)
+		}
+	}
+	if all || only == kindDuration {
+		if x, ok := durationAt(s, i); ok {
+			dst = append(dst, x)
+		}
+	}
+	if all || only == kindPhone {
+		if x, ok := phoneAt(s, i); ok {
+			dst = append(dst, x)
+		}
+	}
+	if all || only == kindNumber {
+		if x, ok := numberAt(s, i); ok {
+			dst = append(dst, x)
+		}
+	}
+	return dst
+}
+
+// systemValue returns the canonical value of a system entity match whose
+// text is text.
+func systemValue(text string, x match) any {
+	switch x.kind {
+	case kindNumber, kindDuration:
+		return x.num
+	case kindEmail:
+		return strings.ToLower(text)
+	case kindURL:
+		return text
+	case kindPhone:
+		return phoneDigits(text)
+	case kindDate:
+		var b [10]byte
+		return string(appendDate(b[:0], x.y, x.mo, x.d))
+	case kindTime:
+		var b [5]byte
+		return string(append2(append(append2(b[:0], x.h), ':'), x.mi))
+	case kindAmount:
+		return map[string]any{"value": x.num, "currency": x.cur}
+	}
+	return nil
+}
+
+// appendDate appends "YYYY-MM-DD"; the scanners only read years of four
+// digits.
+func appendDate(b []byte, y, mo, d int) []byte {
+	b = append2(append2(b, y/100%100), y%100)
+	b = append2(append(b, '-'), mo)
+	return append2(append(b, '-'), d)
+}
+
+// append2 appends a number from 0 to 99 as two digits.
+func append2(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
