@@ -206,8 +206,19 @@ func normalize(v any) any {
 	return out
 }
 
-// equalValues compares two values after normalize.
-func equalValues(a, b any) bool { return reflect.DeepEqual(normalize(a), normalize(b)) }
+// valueMatches compares a variable with an expected value: a string
+// written /regex/flags matches the variable's text, a mapping matches a
+// map that holds its keys with matching values, anything else must be
+// equal (numbers compare as numbers).
+func valueMatches(have, want any) bool {
+	have, want = normalize(have), normalize(want)
+	if s, ok := want.(string); ok && strings.HasPrefix(s, "/") {
+		if tm, err := newTextMatcher(s); err == nil && tm.re != nil {
+			return have != nil && tm.match(flow.Stringify(have))
+		}
+	}
+	return containsValue(have, want)
+}
 
 // contains reports whether have holds want: maps by their keys (recursively),
 // everything else by equality.

@@ -211,7 +211,7 @@ func (r *run) check(c *Check) string {
 	for _, k := range sortedKeys(c.Vars) {
 		want := c.Vars[k]
 		have, ok := r.st.Vars[k]
-		if !ok || !equalValues(have, want) {
+		if !ok || !valueMatches(have, want) {
 			problems = append(problems, fmt.Sprintf("variable %s: expected %s, got %s", k, jsonText(want), jsonText(have)))
 		}
 	}

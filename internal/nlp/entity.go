@@ -75,8 +75,12 @@ type entityDef struct {
 // entity; a path from the root spells a synonym word by word.
 type trieNode struct {
 	next map[string]*trieNode
-	ent  int32 // entity whose synonym ends here, or -1
-	val  int32 // value index in that entity
+	ends []listEnd // the values whose synonym ends here, in declaration order
+}
+
+// listEnd is a list value whose synonym ends at a trie node.
+type listEnd struct {
+	ent, val int32 // entity index, and value index in that entity
 }
 
 // compileEntities checks and compiles the declared entities into m.
@@ -123,20 +127,21 @@ func (m *Matcher) compileEntities(defs []EntityDef) error {
 }
 
 // addPhrase adds one synonym of a list value to the trie. When two values
-// share a synonym, the first declared keeps it.
+// of an entity share a synonym, the first declared keeps it; when two
+// entities do, Parse reports the first declared and Extract either.
 func (m *Matcher) addPhrase(ent, val int32, phrase string) error {
 	toks := tokenize(nil, phrase)
 	if len(toks) == 0 {
 		return fmt.Errorf("synonym %q has no words", phrase)
 	}
 	if m.trie == nil {
-		m.trie = &trieNode{ent: -1}
+		m.trie = &trieNode{}
 	}
 	n := m.trie
 	for _, t := range toks {
 		child := n.next[t.low]
 		if child == nil {
-			child = &trieNode{ent: -1}
+			child = &trieNode{}
 			if n.next == nil {
 				n.next = make(map[string]*trieNode)
 			}
@@ -144,9 +149,12 @@ func (m *Matcher) addPhrase(ent, val int32, phrase string) error {
 		}
 		n = child
 	}
-	if n.ent < 0 {
-		n.ent, n.val = ent, val
+	for _, e := range n.ends {
+		if e.ent == ent {
+			return nil
+		}
 	}
+	n.ends = append(n.ends, listEnd{ent: ent, val: val})
 	return nil
 }
 
@@ -171,9 +179,12 @@ func (m *Matcher) listAt(s string, toks []token, i int, only int32) (match, bool
 			break
 		}
 		n = child
-		if n.ent >= 0 && (only < 0 || n.ent == only) {
-			best = match{start: toks[i].start, end: toks[j].end, kind: kindList, ent: n.ent, val: n.val}
-			found = true
+		for _, e := range n.ends {
+			if only < 0 || e.ent == only {
+				best = match{start: toks[i].start, end: toks[j].end, kind: kindList, ent: e.ent, val: e.val}
+				found = true
+				break
+			}
 		}
 	}
 	return best, found
