@@ -101,9 +101,13 @@ func (r *renderer) message(m flow.Message) {
 	if len(m.QuickReplies) > 0 {
 		qs := make([]string, len(m.QuickReplies))
 		for i, q := range m.QuickReplies {
-			qs[i] = "(" + r.choice(q) + ")"
+			qs[i] = r.choice(q)
 		}
-		lines = append(lines, strings.Join(qs, "  "))
+		if r.pretty {
+			lines = append(lines, strings.Join(qs, "   "))
+		} else {
+			lines = append(lines, "["+strings.Join(qs, " | ")+"]")
+		}
 	}
 	if !r.pretty {
 		fmt.Fprintln(r.w, strings.Join(lines, " "))

@@ -51,6 +51,9 @@ func (s Step) String() string {
 		}
 		return fmt.Sprintf("  branch: %s → %s", s.Detail, s.Goto)
 	}
+	if s.Detail == "" {
+		return "  " + string(s.Kind)
+	}
 	return fmt.Sprintf("  %s: %s", s.Kind, s.Detail)
 }
 

@@ -108,7 +108,7 @@ func (m *Matcher) compileIntents(intents []Intent) error {
 		}
 	}
 	n := float64(max(withExamples, 1))
-	ix.unknown = 1 + math.Log(n)
+	ix.unknown = 1
 	ix.weights = make([]float64, len(df))
 	for id := range df {
 		ix.weights[id] = 1 + math.Log(n/float64(df[id]))

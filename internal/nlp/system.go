@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // SystemEntities lists the built-in entity names, sorted.
@@ -84,64 +85,131 @@ func scanSystem(dst []match, s string, now time.Time, only kind) []match {
 	mayEmail := (only == kindNone || only == kindEmail) && strings.IndexByte(s, '@') >= 0
 	prevAlnum := false
 	for i := 0; i < len(s); {
-		r, size := decodeRune(s, i)
-		if !prevAlnum && !unicode.IsSpace(r) {
+		var start, alnum bool
+		size := 1
+		if c := s[i]; c < utf8.RuneSelf {
+			start = !prevAlnum && c > ' '
+			alnum = isDigit(c) || isASCIILetter(c)
+		} else {
+			var r rune
+			r, size = utf8.DecodeRuneInString(s[i:])
+			start = !prevAlnum && !unicode.IsSpace(r)
+			alnum = isAlnum(r)
+		}
+		if start {
 			n := len(dst)
 			dst = systemAt(dst, s, i, now, only, mayEmail)
 			if only != kindNone && len(dst) > n {
 				return dst
 			}
 		}
-		prevAlnum = isAlnum(r)
+		prevAlnum = alnum
 		i += size
 	}
 	return dst
 }
 
-// systemAt appends the matches of the system scanners at s[i].
+// systemAt appends the matches of the system scanners at s[i]. It first
+// works out from the character, or the word, at s[i] which scanners could
+// match there, so that an ordinary word costs one lookup.
 func systemAt(dst []match, s string, i int, now time.Time, only kind, mayEmail bool) []match {
-	all := only == kindNone
+	var kinds kindSet
+	switch c := s[i]; {
+	case isDigit(c):
+		kinds = 1<<kindDate | 1<<kindTime | 1<<kindAmount | 1<<kindDuration | 1<<kindPhone | 1<<kindNumber
+	case isASCIILetter(c):
+		var buf wordBuf
+		w, _ := wordAt(s, i, &buf)
+		kinds = wordKinds(w)
+	case c == '-':
+		kinds = 1<<kindAmount | 1<<kindNumber
+	case c == '+' || c == '(':
+		kinds = 1 << kindPhone
+	case c == '$' || c >= utf8.RuneSelf:
+		kinds = 1 << kindAmount
+	}
 	if mayEmail {
+		kinds |= 1 << kindEmail
+	}
+	if only != kindNone {
+		kinds &= 1 << only
+	}
+	if kinds == 0 {
+		return dst
+	}
+	if kinds.has(kindEmail) {
 		if x, ok := emailAt(s, i); ok {
 			dst = append(dst, x)
 		}
 	}
-	if all || only == kindURL {
+	if kinds.has(kindURL) {
 		if x, ok := urlAt(s, i); ok {
 			dst = append(dst, x)
 		}
 	}
-	if all || only == kindDate {
+	if kinds.has(kindDate) {
 		if x, ok := dateAt(s, i, now); ok {
 			dst = append(dst, x)
 		}
 	}
-	if all || only == kindTime {
+	if kinds.has(kindTime) {
 		if x, ok := timeAt(s, i); ok {
 			dst = append(dst, x)
 		}
 	}
-	if all || only == kindAmount {
+	if kinds.has(kindAmount) {
 		if x, ok := amountAt(s, i); ok {
 			dst = append(dst, x)
 		}
 	}
-	if all || only == kindDuration {
+	if kinds.has(kindDuration) {
 		if x, ok := durationAt(s, i); ok {
 			dst = append(dst, x)
 		}
 	}
-	if all || only == kindPhone {
+	if kinds.has(kindPhone) {
 		if x, ok := phoneAt(s, i); ok {
 			dst = append(dst, x)
 		}
 	}
-	if all || only == kindNumber {
+	if kinds.has(kindNumber) {
 		if x, ok := numberAt(s, i); ok {
 			dst = append(dst, x)
 		}
 	}
 	return dst
+}
+
+// kindSet is a set of kinds, one bit each.
+type kindSet uint16
+
+// has reports whether k is in the set.
+func (ks kindSet) has(k kind) bool { return ks&(1<<k) != 0 }
+
+// wordKinds returns the system entities that may start with the lower-cased
+// word w; for most words, none.
+func wordKinds(w []byte) kindSet {
+	var ks kindSet
+	switch string(w) {
+	case "today", "tomorrow", "yesterday", "next", "this":
+		return 1 << kindDate
+	case "noon", "midday", "midnight":
+		return 1 << kindTime
+	case "a", "an", "half":
+		return 1 << kindDuration
+	case "http", "https", "www":
+		return 1 << kindURL
+	}
+	if monthNumber(w) > 0 || weekday(w) >= 0 {
+		ks |= 1 << kindDate
+	}
+	if numberWord(w) > 0 {
+		ks |= 1<<kindNumber | 1<<kindAmount | 1<<kindDuration
+	}
+	if currencyCode(w) != "" {
+		ks |= 1 << kindAmount
+	}
+	return ks
 }
 
 // systemValue returns the canonical value of a system entity match whose

@@ -29,34 +29,46 @@ func tokenize(dst []token, s string) []token {
 	buf := stack[:0]
 	first := len(dst)
 	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf && !isDigit(c) && !isASCIILetter(c) {
+			i++ // ASCII space or punctuation
+			continue
+		}
 		r, size := decodeRune(s, i)
-		switch {
-		case isAlnum(r):
-			j := i + size
-			upper := hasUpper(r)
-			for j < len(s) {
-				r2, n2 := decodeRune(s, j)
-				if !isAlnum(r2) && !isMark(r2) {
+		if !isAlnum(r) {
+			if unicode.Is(unicode.So, r) {
+				dst = append(dst, token{low: s[i : i+size], start: i, end: i + size})
+			}
+			i += size
+			continue
+		}
+		j := i + size
+		upper := hasUpper(r)
+		for j < len(s) {
+			if c := s[j]; c < utf8.RuneSelf {
+				if !isDigit(c) && !isASCIILetter(c) {
 					break
 				}
-				upper = upper || hasUpper(r2)
-				j += n2
+				upper = upper || ('A' <= c && c <= 'Z')
+				j++
+				continue
 			}
-			t := token{low: s[i:j], start: i, end: j}
-			if upper {
-				t.low = ""
-				t.la = int32(len(buf))
-				buf = appendLower(buf, s[i:j])
-				t.lb = int32(len(buf))
+			r2, n2 := utf8.DecodeRuneInString(s[j:])
+			if !isAlnum(r2) && !isMark(r2) {
+				break
 			}
-			dst = append(dst, t)
-			i = j
-		case r >= utf8.RuneSelf && unicode.Is(unicode.So, r):
-			dst = append(dst, token{low: s[i : i+size], start: i, end: i + size})
-			i += size
-		default:
-			i += size
+			upper = upper || hasUpper(r2)
+			j += n2
 		}
+		t := token{low: s[i:j], start: i, end: j}
+		if upper {
+			t.low = ""
+			t.la = int32(len(buf))
+			buf = appendLower(buf, s[i:j])
+			t.lb = int32(len(buf))
+		}
+		dst = append(dst, t)
+		i = j
 	}
 	if len(buf) > 0 {
 		all := string(buf)

@@ -1,0 +1,36 @@
+# The same gates as .ci/run, one target each.
+export GOTOOLCHAIN := local
+
+.PHONY: all check fmt vet lint build generate verify-generated test bots bench
+
+all: check
+
+check: fmt vet lint build verify-generated test bots
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	go vet ./...
+
+lint:
+	go tool staticcheck ./...
+
+build:
+	go build -o bin/confab ./cmd/confab
+
+generate:
+	go run ./cmd/confab schema > schema/bot.schema.json
+
+verify-generated: build
+	bin/confab schema | diff -u schema/bot.schema.json -
+
+test:
+	go test -race -count=1 ./...
+
+bots: build
+	bin/confab validate bots/
+	bin/confab test bots/
+
+bench:
+	go test -run '^$$' -bench . -benchmem ./internal/flow/ ./internal/expr/ ./internal/nlp/
