@@ -1,0 +1,129 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/confab/confab/internal/store"
+)
+
+const deliveryColumns = `id, project_id, channel_id, conversation_id, seq, url, body, status, attempts, next_at, last_status, last_error, created_at`
+
+func scanDelivery(row interface{ Scan(...any) error }) (store.Delivery, error) {
+	var d store.Delivery
+	var next, created int64
+	err := row.Scan(&d.ID, &d.ProjectID, &d.ChannelID, &d.ConversationID, &d.Seq, &d.URL, &d.Body, &d.Status, &d.Attempts, &next, &d.LastStatus, &d.LastError, &created)
+	d.NextAt, d.CreatedAt = fromMS(next), fromMS(created)
+	return d, err
+}
+
+// ClaimDeliveries leases due deliveries, only the oldest pending one of
+// each conversation.
+func (db *DB) ClaimDeliveries(ctx context.Context, lease store.Lease, limit int) ([]store.Delivery, error) {
+	var out []store.Delivery
+	now := ms(lease.Now)
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, db.q(`SELECT `+deliveryColumns+` FROM deliveries d
+			WHERE status = 'pending' AND next_at <= ? AND lease_until <= ?
+			  AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.conversation_id = d.conversation_id AND e.status = 'pending' AND e.seq < d.seq)
+			ORDER BY next_at, seq LIMIT ? `+db.d.SkipLocked), now, now, limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			d, err := scanDelivery(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, d)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		for _, d := range out {
+			if _, err := tx.ExecContext(ctx, db.q(`UPDATE deliveries SET lease_owner = ?, lease_until = ? WHERE id = ?`), lease.Owner, ms(lease.Until), d.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// RecordAttempt logs one attempt and moves the delivery on.
+func (db *DB) RecordAttempt(ctx context.Context, a store.Attempt, next store.DeliveryUpdate) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, db.q(`SELECT attempts FROM deliveries WHERE id = ? `+db.d.ForUpdate), a.DeliveryID).Scan(&n); err != nil {
+			return err
+		}
+		n++
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO delivery_attempts (delivery_id, n, owner, at, status, latency_us, error, excerpt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+			a.DeliveryID, n, a.Owner, ms(a.At), a.Status, a.Latency.Microseconds(), a.Error, a.Excerpt); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, db.q(`UPDATE deliveries SET attempts = ?, status = ?, next_at = ?, last_status = ?, last_error = ?, lease_owner = '', lease_until = 0 WHERE id = ?`),
+			n, next.Status, ms(next.NextAt), a.Status, a.Error, a.DeliveryID)
+		return err
+	})
+}
+
+// ListDeliveries returns a channel's deliveries with their attempts,
+// newest first.
+func (db *DB) ListDeliveries(ctx context.Context, projectID, channelID string, limit int) ([]store.Delivery, error) {
+	rows, err := db.R.QueryContext(ctx, db.q(`SELECT `+deliveryColumns+` FROM deliveries WHERE project_id = ? AND channel_id = ? ORDER BY created_at DESC, seq DESC LIMIT ?`), projectID, channelID, limit)
+	if err != nil {
+		return nil, db.err(err)
+	}
+	var out []store.Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			rows.Close()
+			return nil, db.err(err)
+		}
+		out = append(out, d)
+	}
+	rows.Close()
+	for i := range out {
+		if out[i].History, err = db.attempts(ctx, out[i].ID); err != nil {
+			return nil, db.err(err)
+		}
+	}
+	return out, nil
+}
+
+func (db *DB) attempts(ctx context.Context, id string) ([]store.Attempt, error) {
+	rows, err := db.R.QueryContext(ctx, db.q(`SELECT owner, at, status, latency_us, error, excerpt FROM delivery_attempts WHERE delivery_id = ? ORDER BY n`), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Attempt
+	for rows.Next() {
+		a := store.Attempt{DeliveryID: id}
+		var at, lat int64
+		if err := rows.Scan(&a.Owner, &at, &a.Status, &lat, &a.Error, &a.Excerpt); err != nil {
+			return nil, err
+		}
+		a.At, a.Latency = fromMS(at), time.Duration(lat)*time.Microsecond
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// ReplayDelivery makes a dead delivery pending again.
+func (db *DB) ReplayDelivery(ctx context.Context, projectID, id string, now time.Time) error {
+	res, err := db.W.ExecContext(ctx, db.q(`UPDATE deliveries SET status = 'pending', next_at = ?, lease_owner = '', lease_until = 0 WHERE project_id = ? AND id = ? AND status = 'dead'`), ms(now), projectID, id)
+	if err := db.affected(res, err); err != store.ErrNotFound {
+		return err
+	}
+	var status string
+	if err := db.R.QueryRowContext(ctx, db.q(`SELECT status FROM deliveries WHERE project_id = ? AND id = ?`), projectID, id).Scan(&status); err != nil {
+		return db.err(err)
+	}
+	return store.ErrConflict
+}

@@ -1,0 +1,130 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+
+	"github.com/confab/confab/internal/store"
+)
+
+// CreateProject stores a new project.
+func (db *DB) CreateProject(ctx context.Context, p store.Project) error {
+	_, err := db.W.ExecContext(ctx, db.q(`INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?)`), p.ID, p.Name, ms(p.CreatedAt))
+	return db.err(err)
+}
+
+// FirstProject returns the oldest project.
+func (db *DB) FirstProject(ctx context.Context) (store.Project, error) {
+	var p store.Project
+	var created int64
+	err := db.R.QueryRowContext(ctx, `SELECT id, name, created_at FROM projects ORDER BY created_at, id LIMIT 1`).Scan(&p.ID, &p.Name, &created)
+	p.CreatedAt = fromMS(created)
+	return p, db.err(err)
+}
+
+// CreateToken stores a token's hash.
+func (db *DB) CreateToken(ctx context.Context, t store.Token) error {
+	_, err := db.W.ExecContext(ctx, db.q(`INSERT INTO tokens (id, project_id, name, kind, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		t.ID, t.ProjectID, t.Name, t.Kind, t.Prefix, t.Hash, ms(t.CreatedAt))
+	return db.err(err)
+}
+
+// TokenByHash finds a token by its hash.
+func (db *DB) TokenByHash(ctx context.Context, hash []byte) (store.Token, error) {
+	var t store.Token
+	var created int64
+	err := db.R.QueryRowContext(ctx, db.q(`SELECT id, project_id, name, kind, prefix, hash, created_at FROM tokens WHERE hash = ?`), hash).
+		Scan(&t.ID, &t.ProjectID, &t.Name, &t.Kind, &t.Prefix, &t.Hash, &created)
+	t.CreatedAt = fromMS(created)
+	return t, db.err(err)
+}
+
+const channelColumns = `id, project_id, bot, token_hash, webhook_url, webhook_secret, keywords, created_at, updated_at`
+
+func scanChannel(row interface{ Scan(...any) error }) (store.Channel, error) {
+	var c store.Channel
+	var keywords string
+	var created, updated int64
+	if err := row.Scan(&c.ID, &c.ProjectID, &c.Bot, &c.TokenHash, &c.WebhookURL, &c.WebhookSecret, &keywords, &created, &updated); err != nil {
+		return c, err
+	}
+	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
+	if err := json.Unmarshal([]byte(keywords), &c.Keywords); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+func keywordsJSON(k []string) string {
+	if k == nil {
+		k = []string{}
+	}
+	data, _ := json.Marshal(k)
+	return string(data)
+}
+
+// CreateChannel stores a new channel; ErrConflict when the id is taken.
+func (db *DB) CreateChannel(ctx context.Context, c store.Channel) error {
+	_, err := db.W.ExecContext(ctx, db.q(`INSERT INTO channels (`+channelColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		c.ID, c.ProjectID, c.Bot, c.TokenHash, c.WebhookURL, c.WebhookSecret, keywordsJSON(c.Keywords), ms(c.CreatedAt), ms(c.UpdatedAt))
+	return db.err(err)
+}
+
+// GetChannel returns a channel of a project.
+func (db *DB) GetChannel(ctx context.Context, projectID, id string) (store.Channel, error) {
+	c, err := scanChannel(db.R.QueryRowContext(ctx, db.q(`SELECT `+channelColumns+` FROM channels WHERE project_id = ? AND id = ?`), projectID, id))
+	return c, db.err(err)
+}
+
+// ChannelByID returns a channel by id alone.
+func (db *DB) ChannelByID(ctx context.Context, id string) (store.Channel, error) {
+	c, err := scanChannel(db.R.QueryRowContext(ctx, db.q(`SELECT `+channelColumns+` FROM channels WHERE id = ?`), id))
+	return c, db.err(err)
+}
+
+// ListChannels returns a project's channels, oldest first.
+func (db *DB) ListChannels(ctx context.Context, projectID string) ([]store.Channel, error) {
+	rows, err := db.R.QueryContext(ctx, db.q(`SELECT `+channelColumns+` FROM channels WHERE project_id = ? ORDER BY created_at, id`), projectID)
+	if err != nil {
+		return nil, db.err(err)
+	}
+	defer rows.Close()
+	var out []store.Channel
+	for rows.Next() {
+		c, err := scanChannel(rows)
+		if err != nil {
+			return nil, db.err(err)
+		}
+		out = append(out, c)
+	}
+	return out, db.err(rows.Err())
+}
+
+// UpdateChannel replaces a channel's settings.
+func (db *DB) UpdateChannel(ctx context.Context, c store.Channel) error {
+	res, err := db.W.ExecContext(ctx, db.q(`UPDATE channels SET bot = ?, token_hash = ?, webhook_url = ?, webhook_secret = ?, keywords = ?, updated_at = ? WHERE project_id = ? AND id = ?`),
+		c.Bot, c.TokenHash, c.WebhookURL, c.WebhookSecret, keywordsJSON(c.Keywords), ms(c.UpdatedAt), c.ProjectID, c.ID)
+	return db.affected(res, err)
+}
+
+// DeleteChannel deletes a channel.
+func (db *DB) DeleteChannel(ctx context.Context, projectID, id string) error {
+	res, err := db.W.ExecContext(ctx, db.q(`DELETE FROM channels WHERE project_id = ? AND id = ?`), projectID, id)
+	return db.affected(res, err)
+}
+
+// affected maps "no row changed" to ErrNotFound.
+func (db *DB) affected(res sql.Result, err error) error {
+	if err != nil {
+		return db.err(err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return db.err(err)
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}

@@ -1,0 +1,153 @@
+// Package sqlstore implements store.Store once, on database/sql, for the
+// SQL databases Confab runs on. The drivers (store/sqlite, store/postgres)
+// open the connections and give a Dialect: how placeholders are written,
+// how workers claim rows, and how native errors map to the store's
+// sentinels. SQL is written as SQL; there is no ORM.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/confab/confab/internal/store"
+)
+
+// Dialect is what differs between databases.
+type Dialect struct {
+	// Name is "sqlite" or "postgres".
+	Name string
+	// Numbered makes placeholders $1, $2 ... instead of ?.
+	Numbered bool
+	// SkipLocked is appended to claim queries ("FOR UPDATE SKIP LOCKED" on
+	// PostgreSQL; empty on SQLite, whose single writer serialises claims).
+	SkipLocked string
+	// ForUpdate is appended to reads that lock a row for the rest of the
+	// transaction ("FOR UPDATE" on PostgreSQL; empty on SQLite).
+	ForUpdate string
+	// MapError turns native errors into store.ErrNotFound / ErrConflict
+	// (wrapped), leaving others as they are.
+	MapError func(error) error
+	// Migrations holds NNNN_name.sql files applied in order.
+	Migrations fs.FS
+}
+
+// DB is a store on database/sql. Writes go through W; reads through R
+// (the same pool on PostgreSQL; a separate read pool on SQLite, whose
+// single writer connection must not wait behind reads).
+type DB struct {
+	W, R *sql.DB
+	d    Dialect
+}
+
+var _ store.Store = (*DB)(nil)
+
+// New wraps open connections.
+func New(w, r *sql.DB, d Dialect) *DB { return &DB{W: w, R: r, d: d} }
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	err := db.W.Close()
+	if db.R != db.W {
+		err = errors.Join(err, db.R.Close())
+	}
+	return err
+}
+
+// q rewrites ? placeholders for the dialect.
+func (db *DB) q(query string) string {
+	if !db.d.Numbered {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+func (db *DB) err(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	return db.d.MapError(err)
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+// tx runs f in a transaction, committing when it returns nil.
+func (db *DB) tx(ctx context.Context, f func(tx *sql.Tx) error) error {
+	tx, err := db.W.BeginTx(ctx, nil)
+	if err != nil {
+		return db.err(err)
+	}
+	if err := f(tx); err != nil {
+		_ = tx.Rollback()
+		return db.err(err)
+	}
+	return db.err(tx.Commit())
+}
+
+// Migrate applies the dialect's migrations that are not applied yet, each
+// in its own transaction.
+func (db *DB) Migrate(ctx context.Context) error {
+	if _, err := db.W.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	entries, err := fs.ReadDir(db.d.Migrations, ".")
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	var files []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".sql") {
+			files = append(files, e.Name())
+		}
+	}
+	sort.Strings(files)
+	for _, name := range files {
+		version, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migrate: %s: the name must start with a number", name)
+		}
+		var applied int
+		if err := db.W.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), version).Scan(&applied); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if applied > 0 {
+			continue
+		}
+		body, err := fs.ReadFile(db.d.Migrations, name)
+		if err != nil {
+			return err
+		}
+		err = db.tx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, db.q(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`), version, name, ms(time.Now()))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", name, err)
+		}
+	}
+	return nil
+}

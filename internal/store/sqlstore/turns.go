@@ -1,0 +1,228 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+
+	"github.com/confab/confab/internal/store"
+)
+
+// Accept stores an inbound message, its user, its conversation and its
+// turn job in one transaction.
+func (db *DB) Accept(ctx context.Context, in store.Inbound) (store.Accepted, error) {
+	var acc store.Accepted
+	now := ms(in.Now)
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		uid, err := db.user(ctx, tx, in, now)
+		if err != nil {
+			return err
+		}
+		acc.UserID = uid
+		var last int64
+		err = tx.QueryRowContext(ctx, db.q(`SELECT id, last_seq FROM conversations WHERE channel_id = ? AND user_id = ?`), in.ChannelID, uid).Scan(&acc.ConversationID, &last)
+		if err == sql.ErrNoRows {
+			acc.ConversationID = store.NewID("conv")
+			_, err = tx.ExecContext(ctx, db.q(`INSERT INTO conversations (id, project_id, channel_id, bot, user_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+				acc.ConversationID, in.ProjectID, in.ChannelID, in.Bot, uid, now, now)
+		}
+		if err != nil {
+			return err
+		}
+		acc.Seq = last + 1
+		var payload []byte
+		if len(in.Attachments) > 0 {
+			if payload, err = json.Marshal(map[string]any{"attachments": in.Attachments}); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO messages (conversation_id, seq, direction, text, payload, created_at) VALUES (?, ?, 'in', ?, ?, ?)`),
+			acc.ConversationID, acc.Seq, in.Text, payload, now); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ?`), acc.Seq, now, acc.ConversationID); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, db.q(`INSERT INTO turn_queue (conversation_id, queued_at) VALUES (?, ?) ON CONFLICT (conversation_id) DO NOTHING`), acc.ConversationID, now)
+		return err
+	})
+	return acc, err
+}
+
+// user finds or creates the user of an inbound message.
+func (db *DB) user(ctx context.Context, tx *sql.Tx, in store.Inbound, now int64) (int64, error) {
+	if in.UserID != nil {
+		id := *in.UserID
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO users (project_id, id, created_at) VALUES (?, ?, ?) ON CONFLICT (project_id, id) DO NOTHING`), in.ProjectID, id, now); err != nil {
+			return 0, err
+		}
+		_, err := tx.ExecContext(ctx, db.q(`UPDATE projects SET next_user_id = CASE WHEN next_user_id > ? THEN next_user_id ELSE ? END WHERE id = ?`), id, id+1, in.ProjectID)
+		return id, err
+	}
+	if in.SenderID != "" {
+		var id int64
+		err := tx.QueryRowContext(ctx, db.q(`SELECT id FROM users WHERE project_id = ? AND sender_id = ?`), in.ProjectID, in.SenderID).Scan(&id)
+		if err != sql.ErrNoRows {
+			return id, err
+		}
+	}
+	var id int64
+	if err := tx.QueryRowContext(ctx, db.q(`UPDATE projects SET next_user_id = next_user_id + 1 WHERE id = ? RETURNING next_user_id - 1`), in.ProjectID).Scan(&id); err != nil {
+		return 0, err
+	}
+	var sender any
+	if in.SenderID != "" {
+		sender = in.SenderID
+	}
+	_, err := tx.ExecContext(ctx, db.q(`INSERT INTO users (project_id, id, sender_id, created_at) VALUES (?, ?, ?, ?)`), in.ProjectID, id, sender, now)
+	return id, err
+}
+
+const conversationColumns = `c.id, c.project_id, c.channel_id, c.bot, c.user_id, COALESCE(u.sender_id, ''), c.state, c.status, c.handled_seq, c.created_at, c.updated_at`
+
+const conversationFrom = ` FROM conversations c LEFT JOIN users u ON u.project_id = c.project_id AND u.id = c.user_id`
+
+func scanConversation(row interface{ Scan(...any) error }) (store.Conversation, error) {
+	var c store.Conversation
+	var created, updated int64
+	err := row.Scan(&c.ID, &c.ProjectID, &c.ChannelID, &c.Bot, &c.UserID, &c.SenderID, &c.State, &c.Status, &c.HandledSeq, &created, &updated)
+	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
+	return c, err
+}
+
+// ClaimTurns leases conversations with unhandled messages.
+func (db *DB) ClaimTurns(ctx context.Context, lease store.Lease, limit int) ([]store.Turn, error) {
+	var turns []store.Turn
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, db.q(`SELECT conversation_id FROM turn_queue WHERE lease_until <= ? ORDER BY queued_at LIMIT ? `+db.d.SkipLocked), ms(lease.Now), limit)
+		if err != nil {
+			return err
+		}
+		ids, err := scanStrings(rows)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		args := []any{lease.Owner, ms(lease.Until)}
+		for _, id := range ids {
+			args = append(args, id)
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE turn_queue SET lease_owner = ?, lease_until = ? WHERE conversation_id IN (`+marks(len(ids))+`)`), args...); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			c, err := scanConversation(tx.QueryRowContext(ctx, db.q(`SELECT `+conversationColumns+conversationFrom+` WHERE c.id = ?`), id))
+			if err != nil {
+				return err
+			}
+			msgs, err := db.messages(ctx, tx, `SELECT conversation_id, seq, direction, text, payload, created_at FROM messages WHERE conversation_id = ? AND direction = 'in' AND seq > ? ORDER BY seq`, id, c.HandledSeq)
+			if err != nil {
+				return err
+			}
+			turns = append(turns, store.Turn{Conversation: c, Messages: msgs})
+		}
+		return nil
+	})
+	return turns, err
+}
+
+func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+func scanStrings(rows *sql.Rows) ([]string, error) {
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func (db *DB) messages(ctx context.Context, q querier, query string, args ...any) ([]store.Message, error) {
+	rows, err := q.QueryContext(ctx, db.q(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Message
+	for rows.Next() {
+		var m store.Message
+		var created int64
+		if err := rows.Scan(&m.ConversationID, &m.Seq, &m.Direction, &m.Text, &m.Payload, &created); err != nil {
+			return nil, err
+		}
+		m.CreatedAt = fromMS(created)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// CompleteTurn commits a turn: state, outgoing messages, their deliveries,
+// the handled mark, and the release (or removal) of the turn job.
+func (db *DB) CompleteTurn(ctx context.Context, r store.TurnResult) error {
+	now := ms(r.Now)
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		var owner string
+		err := tx.QueryRowContext(ctx, db.q(`SELECT lease_owner FROM turn_queue WHERE conversation_id = ? `+db.d.ForUpdate), r.ConversationID).Scan(&owner)
+		if err == sql.ErrNoRows || (err == nil && owner != r.Owner) {
+			return store.ErrConflict
+		}
+		if err != nil {
+			return err
+		}
+		var projectID, channelID string
+		var last int64
+		if err := tx.QueryRowContext(ctx, db.q(`SELECT project_id, channel_id, last_seq FROM conversations WHERE id = ?`), r.ConversationID).Scan(&projectID, &channelID, &last); err != nil {
+			return err
+		}
+		for _, o := range r.Outgoing {
+			last++
+			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO messages (conversation_id, seq, direction, text, payload, created_at) VALUES (?, ?, 'out', ?, ?, ?)`),
+				r.ConversationID, last, o.Text, o.Payload, now); err != nil {
+				return err
+			}
+			if d := o.Delivery; d != nil {
+				if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO deliveries (id, project_id, channel_id, conversation_id, seq, url, body, status, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`),
+					d.ID, projectID, channelID, r.ConversationID, last, d.URL, d.Body, now, now); err != nil {
+					return err
+				}
+			}
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE conversations SET state = ?, status = ?, handled_seq = ?, last_seq = ?, updated_at = ? WHERE id = ?`),
+			r.State, r.Status, r.HandledSeq, last, now, r.ConversationID); err != nil {
+			return err
+		}
+		var more int
+		if err := tx.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM messages WHERE conversation_id = ? AND direction = 'in' AND seq > ?`), r.ConversationID, r.HandledSeq).Scan(&more); err != nil {
+			return err
+		}
+		if more == 0 {
+			_, err = tx.ExecContext(ctx, db.q(`DELETE FROM turn_queue WHERE conversation_id = ?`), r.ConversationID)
+		} else {
+			_, err = tx.ExecContext(ctx, db.q(`UPDATE turn_queue SET lease_owner = '', lease_until = 0 WHERE conversation_id = ?`), r.ConversationID)
+		}
+		return err
+	})
+}
+
+// Messages returns a conversation's messages in order.
+func (db *DB) Messages(ctx context.Context, projectID, conversationID string) ([]store.Message, error) {
+	if _, err := db.GetConversation(ctx, projectID, conversationID); err != nil {
+		return nil, err
+	}
+	msgs, err := db.messages(ctx, db.R, `SELECT conversation_id, seq, direction, text, payload, created_at FROM messages WHERE conversation_id = ? ORDER BY seq`, conversationID)
+	return msgs, db.err(err)
+}
+
+// GetConversation returns a conversation of a project.
+func (db *DB) GetConversation(ctx context.Context, projectID, id string) (store.Conversation, error) {
+	c, err := scanConversation(db.R.QueryRowContext(ctx, db.q(`SELECT `+conversationColumns+conversationFrom+` WHERE c.project_id = ? AND c.id = ?`), projectID, id))
+	return c, db.err(err)
+}

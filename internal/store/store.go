@@ -1,0 +1,247 @@
+// Package store keeps Confab's state: projects, tokens, channels, users,
+// conversations and their messages, the turn queue (inbox) and the outbox of
+// webhook deliveries. Queues live in the same database as the state they
+// belong to, so that a state change and the work it causes commit together.
+//
+// This package holds the interface, the records and the sentinel errors;
+// drivers live in store/sqlite (the default) and store/postgres, and
+// store/storetest is the conformance suite both pass. Callers never import
+// a driver's error types: drivers map their errors to ErrNotFound and
+// ErrConflict.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors every driver maps its native errors to.
+var (
+	// ErrNotFound means the record does not exist (or belongs to another
+	// project).
+	ErrNotFound = errors.New("not found")
+	// ErrConflict means a unique key is taken, or a lease was lost.
+	ErrConflict = errors.New("conflict")
+)
+
+// Store is the whole persistence of a Confab server. Every method is safe
+// for concurrent use. Methods that take a project id never return another
+// project's records (ErrNotFound instead).
+type Store interface {
+	// Migrate brings the schema to the newest version.
+	Migrate(ctx context.Context) error
+	Close() error
+
+	CreateProject(ctx context.Context, p Project) error
+	// FirstProject returns the oldest project, or ErrNotFound.
+	FirstProject(ctx context.Context) (Project, error)
+
+	CreateToken(ctx context.Context, t Token) error
+	// TokenByHash finds a token by the SHA-256 of its text.
+	TokenByHash(ctx context.Context, hash []byte) (Token, error)
+
+	CreateChannel(ctx context.Context, c Channel) error
+	GetChannel(ctx context.Context, projectID, id string) (Channel, error)
+	// ChannelByID finds a channel by id alone (the API channel's send
+	// route authenticates with the channel's own token).
+	ChannelByID(ctx context.Context, id string) (Channel, error)
+	ListChannels(ctx context.Context, projectID string) ([]Channel, error)
+	UpdateChannel(ctx context.Context, c Channel) error
+	DeleteChannel(ctx context.Context, projectID, id string) error
+
+	// Accept stores an inbound message in one transaction: the user
+	// (created when the message names none), the conversation (created on
+	// the first message of a user on a channel), the message with the
+	// conversation's next sequence number, and the conversation's turn job.
+	Accept(ctx context.Context, in Inbound) (Accepted, error)
+	// ClaimTurns leases up to limit conversations that have messages not yet
+	// handled and no live lease, and returns them with those messages in
+	// order.
+	ClaimTurns(ctx context.Context, lease Lease, limit int) ([]Turn, error)
+	// CompleteTurn commits a turn's outcome in one transaction: the new
+	// state, the messages the bot sent, their deliveries (the outbox), and
+	// the handled mark; the lease is released. ErrConflict when the lease
+	// was lost to another worker (nothing is written then).
+	CompleteTurn(ctx context.Context, r TurnResult) error
+
+	// ClaimDeliveries leases up to limit deliveries that are due, taking
+	// for each conversation only its oldest undelivered one (per-
+	// conversation FIFO).
+	ClaimDeliveries(ctx context.Context, lease Lease, limit int) ([]Delivery, error)
+	// RecordAttempt logs an attempt and moves the delivery on: delivered,
+	// dead, or pending again at NextAt. The lease is released.
+	RecordAttempt(ctx context.Context, a Attempt, next DeliveryUpdate) error
+	// ListDeliveries returns a channel's deliveries, newest first, each
+	// with its attempts.
+	ListDeliveries(ctx context.Context, projectID, channelID string, limit int) ([]Delivery, error)
+	// ReplayDelivery makes a dead delivery pending again, due now.
+	ReplayDelivery(ctx context.Context, projectID, id string, now time.Time) error
+
+	// Messages returns a conversation's messages in order.
+	Messages(ctx context.Context, projectID, conversationID string) ([]Message, error)
+	GetConversation(ctx context.Context, projectID, id string) (Conversation, error)
+}
+
+// Project is a tenant: everything else belongs to one.
+type Project struct {
+	ID        string
+	Name      string
+	CreatedAt time.Time
+}
+
+// Token is an API token; only the SHA-256 of its text is stored.
+type Token struct {
+	ID        string
+	ProjectID string
+	Name      string
+	Kind      string // "admin" for project tokens
+	Prefix    string // the first characters of the token, to recognise it
+	Hash      []byte
+	CreatedAt time.Time
+}
+
+// Channel is an API channel (seed 003): messages come in with its token and
+// replies go out to its webhook.
+type Channel struct {
+	ID            string
+	ProjectID     string
+	Bot           string
+	TokenHash     []byte
+	WebhookURL    string
+	WebhookSecret string // "whsec_..."; needed in clear to sign
+	Keywords      []string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// Attachment is a file sent with a message: a data: URL or a URL.
+type Attachment struct {
+	Base64 string `json:"base64,omitempty"`
+	URL    string `json:"url,omitempty"`
+}
+
+// Inbound is a message to accept.
+type Inbound struct {
+	ProjectID string
+	ChannelID string
+	Bot       string // the bot a new conversation runs
+	// UserID names an existing user (or a new one with this id); nil
+	// creates a user with the project's next numeric id unless SenderID
+	// names one.
+	UserID *int64
+	// SenderID is a client-chosen string id of the user (webhook-channel
+	// style); the same SenderID is the same user.
+	SenderID    string
+	Text        string
+	Attachments []Attachment
+	Now         time.Time
+}
+
+// Accepted says where an inbound message was stored.
+type Accepted struct {
+	UserID         int64
+	ConversationID string
+	Seq            int64
+}
+
+// Conversation is one user's conversation with a bot on a channel.
+type Conversation struct {
+	ID         string
+	ProjectID  string
+	ChannelID  string
+	Bot        string
+	UserID     int64
+	SenderID   string
+	State      []byte // flow.State as JSON; nil before the first turn
+	Status     string
+	HandledSeq int64 // the last inbound message handled by a turn
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Message is a message of a conversation, inbound (from the user) or
+// outbound (from the bot or an agent).
+type Message struct {
+	ConversationID string
+	Seq            int64
+	Direction      string // "in" or "out"
+	Text           string
+	Payload        []byte // JSON: attachments (in), the rendered message (out)
+	CreatedAt      time.Time
+}
+
+// Lease is a worker's claim, until a time.
+type Lease struct {
+	Owner string
+	Now   time.Time
+	Until time.Time
+}
+
+// Turn is a conversation to run, with its messages not yet handled.
+type Turn struct {
+	Conversation Conversation
+	Messages     []Message
+}
+
+// TurnResult is what a turn commits.
+type TurnResult struct {
+	ConversationID string
+	Owner          string
+	State          []byte
+	Status         string
+	HandledSeq     int64
+	Outgoing       []Outgoing
+	Now            time.Time
+}
+
+// Outgoing is a message the bot sent, with its delivery (nil when it goes
+// nowhere).
+type Outgoing struct {
+	Text     string
+	Payload  []byte
+	Delivery *Delivery // ID, URL and Body set; the rest is filled in
+}
+
+// Delivery statuses.
+const (
+	DeliveryPending   = "pending"
+	DeliveryDelivered = "delivered"
+	DeliveryDead      = "dead"
+)
+
+// Delivery is one webhook POST in the outbox. ID is the webhook-id, the
+// same on every attempt.
+type Delivery struct {
+	ID             string
+	ProjectID      string
+	ChannelID      string
+	ConversationID string
+	Seq            int64 // order within the conversation
+	URL            string
+	Body           []byte
+	Status         string
+	Attempts       int
+	NextAt         time.Time
+	LastStatus     int
+	LastError      string
+	CreatedAt      time.Time
+	History        []Attempt // filled by ListDeliveries
+}
+
+// Attempt is one try of a delivery.
+type Attempt struct {
+	DeliveryID string
+	Owner      string
+	At         time.Time
+	Status     int // HTTP status; 0 when no answer came
+	Latency    time.Duration
+	Error      string
+	Excerpt    string // the start of the response body
+}
+
+// DeliveryUpdate is where a delivery goes after an attempt.
+type DeliveryUpdate struct {
+	Status string // DeliveryDelivered, DeliveryDead or DeliveryPending
+	NextAt time.Time
+}
