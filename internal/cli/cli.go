@@ -39,6 +39,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		schemaCmd(kinds),
 		chatCmd(kinds),
 		testCmd(kinds),
+		serveCmd(),
+		migrateCmd(),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",

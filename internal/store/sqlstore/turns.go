@@ -20,17 +20,19 @@ func (db *DB) Accept(ctx context.Context, in store.Inbound) (store.Accepted, err
 			return err
 		}
 		acc.UserID = uid
-		var last int64
-		err = tx.QueryRowContext(ctx, db.q(`SELECT id, last_seq FROM conversations WHERE channel_id = ? AND user_id = ?`), in.ChannelID, uid).Scan(&acc.ConversationID, &last)
-		if err == sql.ErrNoRows {
-			acc.ConversationID = store.NewID("conv")
-			_, err = tx.ExecContext(ctx, db.q(`INSERT INTO conversations (id, project_id, channel_id, bot, user_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-				acc.ConversationID, in.ProjectID, in.ChannelID, in.Bot, uid, now, now)
-		}
-		if err != nil {
+		// Create the conversation if it is the user's first message here;
+		// a concurrent first message makes the insert a no-op. The update
+		// then takes the next sequence number atomically and locks the
+		// row until commit, so concurrent messages of one conversation
+		// get distinct, increasing numbers.
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO conversations (id, project_id, channel_id, bot, user_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, user_id) DO NOTHING`),
+			store.NewID("conv"), in.ProjectID, in.ChannelID, in.Bot, uid, now, now); err != nil {
 			return err
 		}
-		acc.Seq = last + 1
+		if err := tx.QueryRowContext(ctx, db.q(`UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE channel_id = ? AND user_id = ? RETURNING id, last_seq`),
+			now, in.ChannelID, uid).Scan(&acc.ConversationID, &acc.Seq); err != nil {
+			return err
+		}
 		var payload []byte
 		if len(in.Attachments) > 0 {
 			if payload, err = json.Marshal(map[string]any{"attachments": in.Attachments}); err != nil {
@@ -39,9 +41,6 @@ func (db *DB) Accept(ctx context.Context, in store.Inbound) (store.Accepted, err
 		}
 		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO messages (conversation_id, seq, direction, text, payload, created_at) VALUES (?, ?, 'in', ?, ?, ?)`),
 			acc.ConversationID, acc.Seq, in.Text, payload, now); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, db.q(`UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ?`), acc.Seq, now, acc.ConversationID); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, db.q(`INSERT INTO turn_queue (conversation_id, queued_at) VALUES (?, ?) ON CONFLICT (conversation_id) DO NOTHING`), acc.ConversationID, now)
@@ -71,11 +70,17 @@ func (db *DB) user(ctx context.Context, tx *sql.Tx, in store.Inbound, now int64)
 	if err := tx.QueryRowContext(ctx, db.q(`UPDATE projects SET next_user_id = next_user_id + 1 WHERE id = ? RETURNING next_user_id - 1`), in.ProjectID).Scan(&id); err != nil {
 		return 0, err
 	}
-	var sender any
-	if in.SenderID != "" {
-		sender = in.SenderID
+	if in.SenderID == "" {
+		_, err := tx.ExecContext(ctx, db.q(`INSERT INTO users (project_id, id, created_at) VALUES (?, ?, ?)`), in.ProjectID, id, now)
+		return id, err
 	}
-	_, err := tx.ExecContext(ctx, db.q(`INSERT INTO users (project_id, id, sender_id, created_at) VALUES (?, ?, ?, ?)`), in.ProjectID, id, sender, now)
+	// A concurrent first message of the same sender may have created the
+	// user meanwhile: then this insert does nothing (leaving a gap in the
+	// numbers) and the sender's user is read back.
+	if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO users (project_id, id, sender_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (project_id, sender_id) WHERE sender_id IS NOT NULL DO NOTHING`), in.ProjectID, id, in.SenderID, now); err != nil {
+		return 0, err
+	}
+	err := tx.QueryRowContext(ctx, db.q(`SELECT id FROM users WHERE project_id = ? AND sender_id = ?`), in.ProjectID, in.SenderID).Scan(&id)
 	return id, err
 }
 
@@ -177,11 +182,15 @@ func (db *DB) CompleteTurn(ctx context.Context, r store.TurnResult) error {
 		if err != nil {
 			return err
 		}
+		// Reserve the sequence numbers of the outgoing messages atomically
+		// (an inbound message may be accepted at the same moment).
 		var projectID, channelID string
 		var last int64
-		if err := tx.QueryRowContext(ctx, db.q(`SELECT project_id, channel_id, last_seq FROM conversations WHERE id = ?`), r.ConversationID).Scan(&projectID, &channelID, &last); err != nil {
+		if err := tx.QueryRowContext(ctx, db.q(`UPDATE conversations SET last_seq = last_seq + ? WHERE id = ? RETURNING project_id, channel_id, last_seq`),
+			len(r.Outgoing), r.ConversationID).Scan(&projectID, &channelID, &last); err != nil {
 			return err
 		}
+		last -= int64(len(r.Outgoing))
 		for _, o := range r.Outgoing {
 			last++
 			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO messages (conversation_id, seq, direction, text, payload, created_at) VALUES (?, ?, 'out', ?, ?, ?)`),
@@ -195,8 +204,8 @@ func (db *DB) CompleteTurn(ctx context.Context, r store.TurnResult) error {
 				}
 			}
 		}
-		if _, err := tx.ExecContext(ctx, db.q(`UPDATE conversations SET state = ?, status = ?, handled_seq = ?, last_seq = ?, updated_at = ? WHERE id = ?`),
-			r.State, r.Status, r.HandledSeq, last, now, r.ConversationID); err != nil {
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE conversations SET state = ?, status = ?, handled_seq = ?, updated_at = ? WHERE id = ?`),
+			r.State, r.Status, r.HandledSeq, now, r.ConversationID); err != nil {
 			return err
 		}
 		var more int

@@ -1,0 +1,133 @@
+// Package api is Confab's HTTP interface: thin handlers on the standard
+// library's ServeMux that decode, validate, call the store and respond.
+// Errors become HTTP answers in one place (errors.go): clients see a safe
+// message, logs see the cause.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/confab/confab/internal/store"
+)
+
+// Bots tells which bots the server runs.
+type Bots interface {
+	Has(id string) bool
+}
+
+// Deps are what the API needs.
+type Deps struct {
+	Store   store.Store
+	Bots    Bots
+	Log     *slog.Logger
+	Metrics *Metrics
+	// Accepted is called after an inbound message is committed (it wakes
+	// the turn worker).
+	Accepted func()
+	// TestWebhook POSTs a signed sample to a channel's webhook.
+	TestWebhook func(ctx context.Context, c store.Channel) TestResult
+	Now         func() time.Time
+}
+
+// TestResult is the answer of the test-webhook route.
+type TestResult struct {
+	Reachable bool   `json:"reachable"`
+	Status    int    `json:"status"`
+	LatencyMs int64  `json:"latencyMs"`
+	Error     string `json:"error,omitempty"`
+}
+
+// Server holds the routes.
+type Server struct {
+	Deps
+	mux      *http.ServeMux
+	draining atomic.Bool
+}
+
+// New builds the routes.
+func New(d Deps) *Server {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Accepted == nil {
+		d.Accepted = func() {}
+	}
+	if d.Metrics == nil {
+		d.Metrics = NewMetrics(prometheus.NewRegistry())
+	}
+	s := &Server{Deps: d, mux: http.NewServeMux()}
+	s.routes()
+	return s
+}
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.Handle("GET /metrics", s.Metrics.Handler())
+
+	s.mux.HandleFunc("POST /v1/messages", s.sendMessage)
+
+	s.mux.HandleFunc("POST /v1/channels", s.admin(s.createChannel))
+	s.mux.HandleFunc("GET /v1/channels", s.admin(s.listChannels))
+	s.mux.HandleFunc("GET /v1/channels/{channelID}", s.admin(s.getChannel))
+	s.mux.HandleFunc("PATCH /v1/channels/{channelID}", s.admin(s.updateChannel))
+	s.mux.HandleFunc("DELETE /v1/channels/{channelID}", s.admin(s.deleteChannel))
+	s.mux.HandleFunc("POST /v1/channels/{channelID}/test-webhook", s.admin(s.testWebhook))
+	s.mux.HandleFunc("GET /v1/channels/{channelID}/deliveries", s.admin(s.listDeliveries))
+	s.mux.HandleFunc("POST /v1/deliveries/{deliveryID}/replay", s.admin(s.replayDelivery))
+}
+
+// Drain makes the server refuse new work (503) while turns in flight
+// finish.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// ServeHTTP serves a request; while draining, everything but health and
+// metrics answers 503 with Retry-After.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() && r.URL.Path != "/healthz" && r.URL.Path != "/metrics" {
+		w.Header().Set("Retry-After", "5")
+		writeProblem(w, http.StatusServiceUnavailable, "the server is shutting down; try again", "")
+		return
+	}
+	start := time.Now()
+	rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	s.mux.ServeHTTP(rw, r)
+	pattern := r.Pattern
+	if pattern == "" {
+		pattern = "unmatched"
+	}
+	s.Metrics.requests.WithLabelValues(pattern, http.StatusText(rw.status)).Inc()
+	s.Metrics.latency.WithLabelValues(pattern).Observe(time.Since(start).Seconds())
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if _, err := s.Store.FirstProject(ctx); err != nil && err != store.ErrNotFound {
+		s.Log.Warn("readiness: the database does not answer", "err", err)
+		w.Header().Set("Retry-After", "5")
+		writeProblem(w, http.StatusServiceUnavailable, "the database does not answer", "")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}

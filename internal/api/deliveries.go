@@ -1,0 +1,78 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/confab/confab/internal/store"
+)
+
+type attemptResponse struct {
+	At        string `json:"at"`
+	Status    int    `json:"status"`
+	LatencyMs int64  `json:"latencyMs"`
+	Error     string `json:"error,omitempty"`
+	Excerpt   string `json:"responseExcerpt,omitempty"`
+}
+
+type deliveryResponse struct {
+	ID             string            `json:"id"`
+	ConversationID string            `json:"conversationID"`
+	Status         string            `json:"status"`
+	Attempts       int               `json:"attempts"`
+	NextAt         string            `json:"nextAt,omitempty"`
+	LastStatus     int               `json:"lastStatus,omitempty"`
+	LastError      string            `json:"lastError,omitempty"`
+	CreatedAt      string            `json:"createdAt"`
+	History        []attemptResponse `json:"history"`
+}
+
+func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) error {
+	limit := 50
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			return badRequest("", "limit must be a number from 1 to 500")
+		}
+		limit = n
+	}
+	project, channel := projectOf(r.Context()), r.PathValue("channelID")
+	if _, err := s.Store.GetChannel(r.Context(), project, channel); err != nil {
+		return err
+	}
+	ds, err := s.Store.ListDeliveries(r.Context(), project, channel, limit)
+	if err != nil {
+		return err
+	}
+	out := make([]deliveryResponse, len(ds))
+	for i, d := range ds {
+		dr := deliveryResponse{ID: d.ID, ConversationID: d.ConversationID, Status: d.Status, Attempts: d.Attempts,
+			LastStatus: d.LastStatus, LastError: d.LastError, CreatedAt: d.CreatedAt.Format(time.RFC3339Nano), History: []attemptResponse{}}
+		if d.Status == store.DeliveryPending {
+			dr.NextAt = d.NextAt.Format(time.RFC3339Nano)
+		}
+		for _, a := range d.History {
+			dr.History = append(dr.History, attemptResponse{At: a.At.Format(time.RFC3339Nano), Status: a.Status,
+				LatencyMs: a.Latency.Milliseconds(), Error: a.Error, Excerpt: a.Excerpt})
+		}
+		out[i] = dr
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"deliveries": out})
+	return nil
+}
+
+func (s *Server) replayDelivery(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("deliveryID")
+	err := s.Store.ReplayDelivery(r.Context(), projectOf(r.Context()), id, s.Now())
+	if errors.Is(err, store.ErrConflict) {
+		return fail(http.StatusConflict, "only a dead delivery can be replayed; this one is not dead")
+	}
+	if err != nil {
+		return err
+	}
+	s.Accepted()
+	writeJSON(w, http.StatusAccepted, map[string]string{"id": id, "status": store.DeliveryPending})
+	return nil
+}

@@ -1,0 +1,203 @@
+// Package app is the composition root of `confab serve`: it builds the
+// store, the bots, the outbound client, the workers and the HTTP server in
+// order, and stops them in reverse.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/confab/confab/internal/action"
+	"github.com/confab/confab/internal/api"
+	"github.com/confab/confab/internal/block"
+	"github.com/confab/confab/internal/config"
+	"github.com/confab/confab/internal/flow"
+	"github.com/confab/confab/internal/safehttp"
+	"github.com/confab/confab/internal/store"
+	"github.com/confab/confab/internal/store/postgres"
+	"github.com/confab/confab/internal/store/sqlite"
+	"github.com/confab/confab/internal/token"
+	"github.com/confab/confab/internal/turn"
+	"github.com/confab/confab/internal/webhook"
+)
+
+// OpenStore opens the configured database and brings its schema up to date.
+func OpenStore(ctx context.Context, cfg config.Config) (store.Store, error) {
+	var s store.Store
+	var err error
+	if cfg.DatabaseURL != "" {
+		s, err = postgres.Open(ctx, cfg.DatabaseURL)
+	} else {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("data directory: %w", err)
+		}
+		s, err = sqlite.Open(filepath.Join(cfg.DataDir, "confab.db"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// ensureProject makes the first project and its admin token on first
+// start, printing the token once to out.
+func ensureProject(ctx context.Context, s store.Store, cfg config.Config, out io.Writer, now time.Time) (store.Project, error) {
+	p, err := s.FirstProject(ctx)
+	if err == nil {
+		if cfg.AdminToken != "" {
+			// A configured token is accepted as given, also after the first start.
+			err := s.CreateToken(ctx, store.Token{ID: store.NewID("tok"), ProjectID: p.ID, Name: "CONFAB_ADMIN_TOKEN", Kind: token.Admin,
+				Prefix: token.Prefix(cfg.AdminToken), Hash: token.Hash(cfg.AdminToken), CreatedAt: now})
+			if err != nil && !errors.Is(err, store.ErrConflict) {
+				return p, err
+			}
+		}
+		return p, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return p, err
+	}
+	p = store.Project{ID: store.NewID("prj"), Name: "default", CreatedAt: now}
+	if err := s.CreateProject(ctx, p); err != nil {
+		return p, err
+	}
+	text, name := cfg.AdminToken, "CONFAB_ADMIN_TOKEN"
+	if text == "" {
+		text, name = token.New(token.Admin), "first start"
+	}
+	if err := s.CreateToken(ctx, store.Token{ID: store.NewID("tok"), ProjectID: p.ID, Name: name, Kind: token.Admin,
+		Prefix: token.Prefix(text), Hash: token.Hash(text), CreatedAt: now}); err != nil {
+		return p, err
+	}
+	if cfg.AdminToken == "" {
+		fmt.Fprintf(out, "\nCreated project %s. Its admin API token (shown once, keep it):\n\n    %s\n\n", p.ID, text)
+	}
+	return p, nil
+}
+
+// channelSigners signs deliveries with their channel's secret.
+type channelSigners struct{ store store.Store }
+
+func (c channelSigners) Signer(ctx context.Context, d store.Delivery) (*webhook.Signer, error) {
+	ch, err := c.store.ChannelByID(ctx, d.ChannelID)
+	if err != nil {
+		return nil, fmt.Errorf("channel %s: %w", d.ChannelID, err)
+	}
+	sec, err := webhook.ParseSecret(ch.WebhookSecret)
+	if err != nil {
+		return nil, err
+	}
+	return webhook.NewSigner(sec), nil
+}
+
+// Serve runs the server until ctx is done (SIGTERM), then drains: new
+// requests get 503, turns and deliveries in flight finish, and it returns
+// nil. ready, when not nil, receives the address listened on.
+func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer, ready func(addr string)) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	kinds := block.Builtin()
+	bots, problems, err := LoadBots(cfg.BotsDir, kinds, flow.Options{Env: cfg.Env, Secrets: cfg.Secrets})
+	for _, p := range problems {
+		log.Warn("bot file", "problem", p.String())
+	}
+	if err != nil {
+		return err
+	}
+	s, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if _, err := ensureProject(ctx, s, cfg, out, time.Now()); err != nil {
+		return err
+	}
+	client, err := safehttp.New(safehttp.Config{Allow: cfg.AllowNet})
+	if err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	metrics := api.NewMetrics(reg)
+
+	deliverer := webhook.NewDeliverer(s, client.HTTPClient(), channelSigners{s}, log, webhook.DelivererConfig{Schedule: cfg.RetrySchedule})
+	turns := turn.New(s, bots, action.Executor{Client: client.HTTPClient()}, log, turn.Config{}, deliverer.Wake)
+	server := api.New(api.Deps{Store: s, Bots: bots, Log: log, Metrics: metrics, Accepted: func() { turns.Wake(); deliverer.Wake() },
+		TestWebhook: func(ctx context.Context, c store.Channel) api.TestResult {
+			return testWebhook(ctx, client.HTTPClient(), c)
+		}})
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	httpServer := &http.Server{Handler: server, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+	log.Info("confab is serving", "addr", ln.Addr().String(), "bots", bots.IDs(), "database", databaseName(cfg))
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{}, 2)
+	go func() { turns.Run(work); done <- struct{}{} }()
+	go func() { deliverer.Run(work); done <- struct{}{} }()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpServer.Serve(ln) }()
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		stopWork()
+		<-done
+		<-done
+		return err
+	}
+	log.Info("stopping: new requests get 503, turns in flight finish")
+	server.Drain()
+	shutdown, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	_ = httpServer.Shutdown(shutdown)
+	stopWork()
+	for range 2 {
+		select {
+		case <-done:
+		case <-shutdown.Done():
+			return errors.New("turns in flight did not finish within the shutdown time-out; their leases run out and another start resumes them")
+		}
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func databaseName(cfg config.Config) string {
+	if cfg.DatabaseURL != "" {
+		return "postgres"
+	}
+	return filepath.Join(cfg.DataDir, "confab.db")
+}
+
+// testWebhook POSTs a signed sample message to a channel's webhook.
+func testWebhook(ctx context.Context, client *http.Client, c store.Channel) api.TestResult {
+	sec, err := webhook.ParseSecret(c.WebhookSecret)
+	if err != nil {
+		return api.TestResult{Error: err.Error()}
+	}
+	now := time.Now()
+	body := fmt.Appendf(nil, `{"channelID":%q,"message":"This is a test message from Confab.","userID":0,"timestamp":%d,"test":true}`, c.ID, now.UnixMilli())
+	r := webhook.Post(ctx, client, webhook.NewSigner(sec), webhook.NewMessageID(now), c.WebhookURL, body, now)
+	return api.TestResult{Reachable: r.OK(), Status: r.Status, LatencyMs: r.Latency.Milliseconds(), Error: r.Err}
+}

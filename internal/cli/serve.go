@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/confab/confab/internal/app"
+	"github.com/confab/confab/internal/config"
+)
+
+// serverFlags binds the server's flags to cfg, whose values (defaults and
+// CONFAB_* variables already applied) are the flags' defaults: flags win.
+func serverFlags(cmd *cobra.Command, cfg *config.Config) {
+	f := cmd.Flags()
+	f.StringVar(&cfg.Addr, "addr", cfg.Addr, "address to listen on (CONFAB_ADDR)")
+	f.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory for the SQLite database (CONFAB_DATA)")
+	f.StringVar(&cfg.BotsDir, "bots", cfg.BotsDir, "folder of bot files to serve (CONFAB_BOTS)")
+	f.StringVar(&cfg.DatabaseURL, "database", cfg.DatabaseURL, "postgres://... to use PostgreSQL instead of SQLite (CONFAB_DATABASE_URL)")
+	f.StringSliceVar(&cfg.AllowNet, "allow-net", cfg.AllowNet, "networks or hosts outbound calls may reach although private, e.g. 127.0.0.1/32 (CONFAB_ALLOW_NET)")
+	f.DurationSliceVar(&cfg.RetrySchedule, "retry-schedule", cfg.RetrySchedule, "waits before each webhook retry (CONFAB_RETRY_SCHEDULE)")
+	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json (CONFAB_LOG_FORMAT)")
+}
+
+func loadConfig() (config.Config, error) {
+	cfg := config.Default()
+	err := cfg.ApplyEnv(os.Environ())
+	return cfg, err
+}
+
+func newLogger(cmd *cobra.Command, format string) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), nil))
+	}
+	return slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+}
+
+func serveCmd() *cobra.Command {
+	cfg, envErr := loadConfig()
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the Confab server",
+		Long: `serve runs the server: the API on --addr (127.0.0.1:8080), the data in --data
+(./data, SQLite) or --database (PostgreSQL), and the bots of --bots (./bots).
+On first start it creates a project and prints its admin API token once
+(or takes CONFAB_ADMIN_TOKEN as given). SIGTERM or Ctrl-C stops it cleanly:
+new requests get 503, turns in flight finish, and it exits 0.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if envErr != nil {
+				return envErr
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return app.Serve(ctx, cfg, newLogger(cmd, cfg.LogFormat), cmd.OutOrStdout(), nil)
+		},
+	}
+	serverFlags(cmd, &cfg)
+	return cmd
+}
+
+func migrateCmd() *cobra.Command {
+	cfg, envErr := loadConfig()
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Bring the database schema up to date, then exit",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if envErr != nil {
+				return envErr
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Minute)
+			defer cancel()
+			s, err := app.OpenStore(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "the database schema is up to date")
+			return s.Close()
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory for the SQLite database (CONFAB_DATA)")
+	f.StringVar(&cfg.DatabaseURL, "database", cfg.DatabaseURL, "postgres://... to use PostgreSQL (CONFAB_DATABASE_URL)")
+	return cmd
+}

@@ -1,0 +1,184 @@
+// Package config is Confab's one typed configuration: defaults, then
+// CONFAB_* environment variables, then command-line flags (the cli package
+// binds flags to the fields after the environment is applied, so flags
+// win). Validate reports every problem at once; String prints the
+// configuration with secrets masked.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/confab/confab/internal/safehttp"
+	"github.com/confab/confab/internal/token"
+)
+
+// Config is everything `confab serve` is told.
+type Config struct {
+	// Addr is the address to listen on; default 127.0.0.1:8080
+	// (CONFAB_ADDR, --addr).
+	Addr string
+	// DataDir holds the SQLite database; default ./data (CONFAB_DATA,
+	// --data).
+	DataDir string
+	// BotsDir holds the bot files served; default ./bots (CONFAB_BOTS,
+	// --bots).
+	BotsDir string
+	// DatabaseURL selects PostgreSQL (postgres://...); empty means SQLite
+	// in DataDir (CONFAB_DATABASE_URL, --database).
+	DatabaseURL string
+	// AdminToken, when set, is the first project's admin token, taken as
+	// given (at least 32 characters); otherwise one is made and printed
+	// once on first start (CONFAB_ADMIN_TOKEN).
+	AdminToken string
+	// AllowNet lists networks and hosts outbound calls may reach although
+	// they are private or loopback, e.g. 127.0.0.1/32 (CONFAB_ALLOW_NET,
+	// comma-separated; --allow-net, repeatable). Default: none.
+	AllowNet []string
+	// RetrySchedule is the wait before each webhook retry; default
+	// 5s,5m,30m,2h,5h,10h,10h (CONFAB_RETRY_SCHEDULE, --retry-schedule).
+	RetrySchedule []time.Duration
+	// ShutdownTimeout bounds the wait for turns in flight on SIGTERM;
+	// default 30s (CONFAB_SHUTDOWN_TIMEOUT).
+	ShutdownTimeout time.Duration
+	// LogFormat is text or json; default text (CONFAB_LOG_FORMAT,
+	// --log-format).
+	LogFormat string
+	// Env is what bots see as env.NAME: every CONFAB_ENV_NAME variable.
+	Env map[string]string
+	// Secrets is what bots see as secret.NAME: every CONFAB_SECRET_NAME
+	// variable. Never logged.
+	Secrets map[string]string
+}
+
+// DefaultRetrySchedule is the webhook retry schedule of QUALITY.md.
+var DefaultRetrySchedule = []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}
+
+// Default returns the defaults.
+func Default() Config {
+	return Config{Addr: "127.0.0.1:8080", DataDir: "./data", BotsDir: "./bots", RetrySchedule: DefaultRetrySchedule,
+		ShutdownTimeout: 30 * time.Second, LogFormat: "text", Env: map[string]string{}, Secrets: map[string]string{}}
+}
+
+// ApplyEnv reads CONFAB_* variables from environ ("NAME=value" strings,
+// as os.Environ returns).
+func (c *Config) ApplyEnv(environ []string) error {
+	var errs []error
+	for _, kv := range environ {
+		name, value, _ := strings.Cut(kv, "=")
+		switch {
+		case name == "CONFAB_ADDR":
+			c.Addr = value
+		case name == "CONFAB_DATA":
+			c.DataDir = value
+		case name == "CONFAB_BOTS":
+			c.BotsDir = value
+		case name == "CONFAB_DATABASE_URL":
+			c.DatabaseURL = value
+		case name == "CONFAB_ADMIN_TOKEN":
+			c.AdminToken = value
+		case name == "CONFAB_ALLOW_NET":
+			c.AllowNet = splitList(value)
+		case name == "CONFAB_RETRY_SCHEDULE":
+			s, err := ParseSchedule(value)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("CONFAB_RETRY_SCHEDULE: %w", err))
+			}
+			c.RetrySchedule = s
+		case name == "CONFAB_SHUTDOWN_TIMEOUT":
+			d, err := time.ParseDuration(value)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("CONFAB_SHUTDOWN_TIMEOUT: %w", err))
+			}
+			c.ShutdownTimeout = d
+		case name == "CONFAB_LOG_FORMAT":
+			c.LogFormat = value
+		case strings.HasPrefix(name, "CONFAB_ENV_") && len(name) > len("CONFAB_ENV_"):
+			c.Env[strings.TrimPrefix(name, "CONFAB_ENV_")] = value
+		case strings.HasPrefix(name, "CONFAB_SECRET_") && len(name) > len("CONFAB_SECRET_"):
+			c.Secrets[strings.TrimPrefix(name, "CONFAB_SECRET_")] = value
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// ParseSchedule reads a comma-separated list of durations ("5s,5m,30m").
+func ParseSchedule(s string) ([]time.Duration, error) {
+	var out []time.Duration
+	for _, p := range splitList(s) {
+		d, err := time.ParseDuration(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// Validate reports every problem of the configuration at once.
+func (c Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("addr %q: %v", c.Addr, err))
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, fmt.Errorf("database: only postgres:// URLs are understood (SQLite is the default when none is given)"))
+	}
+	if c.DatabaseURL == "" && c.DataDir == "" {
+		errs = append(errs, errors.New("data: a data directory is needed for SQLite"))
+	}
+	if c.AdminToken != "" {
+		if err := token.CheckAdmin(c.AdminToken); err != nil {
+			errs = append(errs, fmt.Errorf("CONFAB_ADMIN_TOKEN: %w", err))
+		}
+	}
+	if _, err := safehttp.ParseAllow(c.AllowNet); err != nil {
+		errs = append(errs, fmt.Errorf("allow-net: %w", err))
+	}
+	for _, d := range c.RetrySchedule {
+		if d < 0 {
+			errs = append(errs, fmt.Errorf("retry-schedule: %s is negative", d))
+		}
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, errors.New("shutdown timeout must be more than zero"))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("log format %q: use text or json", c.LogFormat))
+	}
+	return errors.Join(errs...)
+}
+
+// String prints the configuration with the database password, the admin
+// token and the secrets masked.
+func (c Config) String() string {
+	db := c.DatabaseURL
+	if i := strings.Index(db, "@"); i > 0 {
+		if j := strings.Index(db, "://"); j > 0 {
+			db = db[:j+3] + "****" + db[i:]
+		}
+	}
+	admin := ""
+	if c.AdminToken != "" {
+		admin = "****"
+	}
+	secrets := make([]string, 0, len(c.Secrets))
+	for k := range c.Secrets {
+		secrets = append(secrets, k+"=****")
+	}
+	return fmt.Sprintf("addr=%s data=%s bots=%s database=%q admin_token=%q allow_net=%v retry_schedule=%v secrets=%v",
+		c.Addr, c.DataDir, c.BotsDir, db, admin, c.AllowNet, c.RetrySchedule, secrets)
+}
