@@ -19,7 +19,7 @@ func amountAt(s string, i int) (match, bool) {
 	if cur == "" && isASCIILetter(s[i]) {
 		var buf wordBuf
 		w, e := wordAt(s, i, &buf)
-		if cur = currencyCode(w); cur != "" {
+		if cur = currencyCode(string(w)); cur != "" {
 			j = e
 		}
 	}
@@ -50,9 +50,9 @@ func amountAt(s string, i int) (match, bool) {
 	if alnumAt(s, end) {
 		return match{}, false
 	}
-	cur = currencyCode(w)
+	cur = currencyCode(string(w))
 	if cur == "" {
-		cur = currencyWord(w)
+		cur = currencyWord(string(w))
 	}
 	if cur == "" {
 		return match{}, false
@@ -83,8 +83,8 @@ func hasPrefixAt(s string, i int, prefix string) bool {
 
 // currencyCode returns the ISO 4217 code for a lower-cased code among the
 // common ones, or "".
-func currencyCode(w []byte) string {
-	switch string(w) {
+func currencyCode(w string) string {
+	switch w {
 	case "eur":
 		return "EUR"
 	case "usd":
@@ -117,8 +117,8 @@ func currencyCode(w []byte) string {
 
 // currencyWord returns the ISO 4217 code for a currency named in words, or
 // "".
-func currencyWord(w []byte) string {
-	switch string(w) {
+func currencyWord(w string) string {
+	switch w {
 	case "euro", "euros":
 		return "EUR"
 	case "dollar", "dollars", "buck", "bucks":

@@ -107,16 +107,16 @@ func wordDateAt(s string, i int, now time.Time) (match, bool) {
 			return match{}, false
 		}
 		w, j = wordAt(s, k, &buf)
-		if wd := weekday(w); wd >= 0 && !alnumAt(s, j) {
+		if wd := weekday(string(w)); wd >= 0 && !alnumAt(s, j) {
 			return weekdayDate(i, j, now, wd), true
 		}
 		return match{}, false
 	}
-	if wd := weekday(w); wd >= 0 {
+	if wd := weekday(string(w)); wd >= 0 {
 		return weekdayDate(i, j, now, wd), true
 	}
 	// A month name, then a day: "November 22", "Nov. 22nd, 2026".
-	mo := monthNumber(w)
+	mo := monthNumber(string(w))
 	if mo == 0 {
 		return match{}, false
 	}
@@ -158,7 +158,7 @@ func monthAt(s string, k int) (int, int) {
 	if alnumAt(s, end) {
 		return 0, k
 	}
-	return monthNumber(w), end
+	return monthNumber(string(w)), end
 }
 
 // yearAfter reads an optional year of four digits after a day and month, as
@@ -178,8 +178,8 @@ func yearAfter(s string, end int, now time.Time) (year, newEnd int) {
 }
 
 // monthNumber returns the number of a month name, full or abbreviated, or 0.
-func monthNumber(w []byte) int {
-	switch string(w) {
+func monthNumber(w string) int {
+	switch w {
 	case "january", "jan":
 		return 1
 	case "february", "feb":
@@ -209,8 +209,8 @@ func monthNumber(w []byte) int {
 }
 
 // weekday returns the weekday of a full weekday name, or -1.
-func weekday(w []byte) time.Weekday {
-	switch string(w) {
+func weekday(w string) time.Weekday {
+	switch w {
 	case "sunday":
 		return time.Sunday
 	case "monday":
@@ -234,7 +234,7 @@ func relativeDate(start, end int, now time.Time, days int) match {
 	y, mo, d := now.Date()
 	// Civil-date arithmetic in UTC knows no daylight saving gaps.
 	y, mo, d = time.Date(y, mo, d+days, 0, 0, 0, 0, time.UTC).Date()
-	return match{start: start, end: end, kind: kindDate, y: y, mo: int(mo), d: d}
+	return match{start: start, end: end, kind: kindDate, y: int16(y), mo: int8(mo), d: int8(d)}
 }
 
 // weekdayDate is the next wd after now's date, one to seven days ahead.
@@ -251,7 +251,7 @@ func dateMatch(start, end, y, mo, d int) (match, bool) {
 	if mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) {
 		return match{}, false
 	}
-	return match{start: start, end: end, kind: kindDate, y: y, mo: mo, d: d}, true
+	return match{start: start, end: end, kind: kindDate, y: int16(y), mo: int8(mo), d: int8(d)}, true
 }
 
 // daysIn returns the number of days of a month.

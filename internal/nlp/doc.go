@@ -36,7 +36,9 @@
 // them whose examples use t, and s(t) is 1/4 for a function word and 1
 // otherwise. A word shared by many intents tells them apart less than one
 // that only one intent uses. A word of the message that no example uses
-// weighs as much as the rarest: 1 + ln N (times s).
+// weighs 1 (times s), like a word that all intents use: it tells no intent
+// apart, but it still shows that the message says something the example
+// does not.
 //
 // The score of a message q against one example e is the weighted Dice
 // coefficient of their term sets,

@@ -93,7 +93,7 @@ func durationPartAt(s string, j int) (secs float64, end int, unit float64, ok bo
 		// A unit right after the digits: "90s", "2h", "10min"; then only a
 		// next part ("2h30m") or a non-word may follow.
 		w, e2 := wordAt(s, e, &buf)
-		u, _ := unitSeconds(w)
+		u, _ := unitSeconds(string(w))
 		if u == 0 || (alnumAt(s, e2) && !isDigit(s[e2])) {
 			return 0, j, 0, false
 		}
@@ -104,7 +104,7 @@ func durationPartAt(s string, j int) (secs float64, end int, unit float64, ok bo
 		return 0, j, 0, false
 	}
 	w, e2 := wordAt(s, k, &buf)
-	u, short := unitSeconds(w)
+	u, short := unitSeconds(string(w))
 	if u == 0 || short || alnumAt(s, e2) {
 		return 0, j, 0, false
 	}
@@ -129,8 +129,8 @@ func nextWord(s string, e int, want string) (int, bool) {
 // unitSeconds returns the length in seconds of a lower-cased time unit (0
 // if w is none), and whether it is a one-letter unit, which must be written
 // right after its number.
-func unitSeconds(w []byte) (secs float64, short bool) {
-	switch string(w) {
+func unitSeconds(w string) (secs float64, short bool) {
+	switch w {
 	case "s":
 		return 1, true
 	case "sec", "secs", "second", "seconds":

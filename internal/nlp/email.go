@@ -6,13 +6,20 @@ package nlp
 // digits and hyphens, the last one of two letters or more. Its value is the
 // address lower-cased.
 
+// Lengths past which an address is not read (RFC 5321); they also bound the
+// work done on a long run of dots and letters.
+const (
+	maxLocal  = 64
+	maxDomain = 255
+)
+
 // emailAt reads an email address at s[i].
 func emailAt(s string, i int) (match, bool) {
 	if !isDigit(s[i]) && !isASCIILetter(s[i]) {
 		return match{}, false
 	}
 	j := i
-	for j < len(s) && isLocalByte(s[j]) {
+	for j < len(s) && isLocalByte(s[j]) && j-i <= maxLocal {
 		j++
 	}
 	if j >= len(s) || s[j] != '@' || s[j-1] == '.' {
@@ -39,7 +46,7 @@ func isLocalByte(c byte) bool {
 func domainAt(s string, i int) (end int, ok bool) {
 	labels, lastStart := 0, i
 	j := i
-	for {
+	for j-i <= maxDomain {
 		k := j
 		for k < len(s) && (isDigit(s[k]) || isASCIILetter(s[k]) || s[k] == '-') {
 			k++

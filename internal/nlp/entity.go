@@ -16,6 +16,8 @@ import (
 // message also matches when it is the plural of the word in the list
 // ("pizzas" for "pizza"). Multi-word synonyms match across spaces, hyphens
 // and similar joiners but not across sentence punctuation (. , ; : ! ?).
+// The tail of a contraction never starts a match: in a bot whose sizes
+// include "s" and "m", "where's" and "I'm" mention no size.
 // Patterns are matched as written, anywhere in the message: add (?i) for a
 // case-insensitive pattern, and \b for whole words.
 type EntityDef struct {
@@ -54,20 +56,21 @@ const (
 // Entity. Which fields are set depends on kind.
 type match struct {
 	start, end int
-	kind       kind
-	ent        int32   // declared entity index (list, regex)
-	val        int32   // list value index
 	num        float64 // number, amount, duration (seconds)
 	cur        string  // amount currency code
-	y, mo, d   int     // date
-	h, mi      int     // time of day
+	ent        int32   // declared entity index (list, regex)
+	val        int32   // list value index
+	y          int16   // date
+	mo, d      int8    // date
+	h, mi      int8    // time of day
+	kind       kind
 }
 
 // entityDef is a compiled EntityDef.
 type entityDef struct {
 	name   string
-	term   string   // "@"+name, the entity's token in intent scoring
-	values []string // canonical values of a list entity
+	term   string // "@"+name, the entity's token in intent scoring
+	values []any  // canonical values of a list entity, boxed once here
 	re     *regexp.Regexp
 }
 
@@ -114,7 +117,7 @@ func (m *Matcher) compileEntities(defs []EntityDef) error {
 			if strings.TrimSpace(v.Value) == "" {
 				return fmt.Errorf("nlp: entity %q: value #%d is empty", d.Name, vi+1)
 			}
-			e.values = append(e.values, v.Value)
+			e.values = append(e.values, any(v.Value))
 			for _, phrase := range append([]string{v.Value}, v.Synonyms...) {
 				if err := m.addPhrase(int32(i), int32(vi), phrase); err != nil {
 					return fmt.Errorf("nlp: entity %q: value %q: %w", d.Name, v.Value, err)
@@ -160,10 +163,14 @@ func (m *Matcher) addPhrase(ent, val int32, phrase string) error {
 
 // listAt finds the longest synonym that starts at toks[i]; with only ≥ 0 it
 // considers the synonyms of that entity alone. A message word matches a
-// synonym word when it is the same, or when its stem is.
+// synonym word when it is the same, or when its stem is. No synonym starts
+// at the tail of a contraction (see isClitic).
 func (m *Matcher) listAt(s string, toks []token, i int, only int32) (match, bool) {
 	var best match
 	found := false
+	if isClitic(s, toks[i]) {
+		return best, false
+	}
 	n := m.trie
 	for j := i; j < len(toks) && n != nil; j++ {
 		if j > i && !phraseGap(s[toks[j-1].end:toks[j].start]) {
@@ -193,7 +200,13 @@ func (m *Matcher) listAt(s string, toks []token, i int, only int32) (match, bool
 // phraseGap reports whether the text between two words may lie inside a
 // multi-word synonym: anything but sentence punctuation and line breaks.
 func phraseGap(gap string) bool {
-	return !strings.ContainsAny(gap, ".,;:!?\n")
+	for i := 0; i < len(gap); i++ {
+		switch gap[i] {
+		case '.', ',', ';', ':', '!', '?', '\n':
+			return false
+		}
+	}
+	return true
 }
 
 // find appends to dst every match of every entity in s: list entities over
@@ -214,14 +227,16 @@ func (m *Matcher) find(dst []match, s string, toks []token, now time.Time) []mat
 			}
 		}
 	}
-	return scanSystem(dst, s, now, kindNone)
+	return scanSystem(dst, s, toks, now, kindNone)
 }
 
-// resolve removes overlapping matches, longest first: among matches that
-// overlap, the longest wins, then the leftmost, then the one of higher
-// priority (declared entities before system ones, see kind). It works in
-// place and returns the survivors in order of appearance.
-func resolve(ms []match) []match {
+// resolve removes overlapping matches from the matches ms found in a text
+// of n bytes, longest first: among matches that overlap, the longest wins,
+// then the leftmost, then the one of higher priority (declared entities
+// before system ones, see kind). It works in place and returns the
+// survivors in order of appearance. A bitmap of the bytes already taken
+// keeps it linear in the length of the matches, however many there are.
+func resolve(ms []match, n int) []match {
 	if len(ms) < 2 {
 		return ms
 	}
@@ -237,21 +252,42 @@ func resolve(ms []match) []match {
 		}
 		return cmp.Compare(a.ent, b.ent)
 	})
+	var stack [32]uint64 // enough for 2048 bytes of text
+	var taken []uint64
+	if words := (n + 63) / 64; words <= len(stack) {
+		taken = stack[:words]
+	} else {
+		taken = make([]uint64, words)
+	}
 	kept := ms[:0]
 	for _, x := range ms {
-		free := true
-		for _, k := range kept {
-			if x.start < k.end && k.start < x.end {
-				free = false
-				break
-			}
+		if !markFree(taken, x.start, x.end) {
+			continue
 		}
-		if free {
-			kept = append(kept, x)
-		}
+		kept = append(kept, x)
 	}
 	slices.SortFunc(kept, func(a, b match) int { return cmp.Compare(a.start, b.start) })
 	return kept
+}
+
+// markFree reports whether none of the bits from start to end is set in
+// bits, and if so sets them all.
+func markFree(bits []uint64, start, end int) bool {
+	for pass := 0; pass < 2; pass++ {
+		for i := start; i < end; {
+			off := i & 63
+			n := min(64-off, end-i)
+			mask := (^uint64(0) >> (64 - n)) << off
+			if pass == 0 && bits[i>>6]&mask != 0 {
+				return false
+			}
+			if pass == 1 {
+				bits[i>>6] |= mask
+			}
+			i += n
+		}
+	}
+	return true
 }
 
 // entity turns a match in s into an Entity with its canonical value.

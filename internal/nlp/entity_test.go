@@ -9,7 +9,8 @@ import (
 func shopEntities() []EntityDef {
 	return []EntityDef{
 		{Name: "size", Values: []ListValue{
-			{Value: "small"},
+			{Value: "small", Synonyms: []string{"s"}},
+			{Value: "medium", Synonyms: []string{"m"}},
 			{Value: "large", Synonyms: []string{"big"}},
 			{Value: "xl", Synonyms: []string{"extra large", "XXL"}},
 		}},
@@ -60,6 +61,8 @@ func TestListEntities(t *testing.T) {
 		{"big salami", []ent{{"size", "big", "large"}, {"topping", "salami", "pepperoni"}}},
 		{"two mushrooms", []ent{{"number", "two", 2.0}, {"topping", "mushrooms", "mushroom"}}},
 		{"bigger smaller", nil},
+		{"size S or M", []ent{{"size", "S", "small"}, {"size", "M", "medium"}}},
+		{"where's my order? I'm hungry", nil},
 		{"EXTRA", nil},
 	}
 	for _, tt := range tests {
@@ -142,6 +145,11 @@ func TestResolve(t *testing.T) {
 			[]match{{start: 0, end: 4, kind: kindPhone}},
 		},
 		{
+			"many in a long text",
+			[]match{{start: 100, end: 200, kind: kindURL}, {start: 150, end: 152, kind: kindNumber}, {start: 199, end: 201, kind: kindNumber}, {start: 200, end: 202, kind: kindNumber}, {start: 3000, end: 3001, kind: kindNumber}},
+			[]match{{start: 100, end: 200, kind: kindURL}, {start: 200, end: 202, kind: kindNumber}, {start: 3000, end: 3001, kind: kindNumber}},
+		},
+		{
 			"touching spans both stay",
 			[]match{{start: 3, end: 6, kind: kindNumber}, {start: 0, end: 3, kind: kindNumber}},
 			[]match{{start: 0, end: 3, kind: kindNumber}, {start: 3, end: 6, kind: kindNumber}},
@@ -150,7 +158,11 @@ func TestResolve(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := resolve(tt.in); !reflect.DeepEqual(got, tt.want) {
+			n := 0
+			for _, x := range tt.in {
+				n = max(n, x.end)
+			}
+			if got := resolve(tt.in, n); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("resolve = %+v, want %+v", got, tt.want)
 			}
 		})
@@ -163,6 +175,33 @@ func TestPhraseGap(t *testing.T) {
 	for gap, want := range tests {
 		if got := phraseGap(gap); got != want {
 			t.Errorf("phraseGap(%q) = %v, want %v", gap, got, want)
+		}
+	}
+}
+
+func TestMarkFree(t *testing.T) {
+	t.Parallel()
+	bits := make([]uint64, 3)
+	steps := []struct {
+		start, end int
+		want       bool
+	}{
+		{10, 70, true},   // across a word boundary
+		{69, 71, false},  // overlaps the end
+		{70, 130, true},  // touches it, spans the next boundary
+		{0, 10, true},    // touches the start
+		{0, 192, false},  // overlaps everything
+		{130, 192, true}, // the rest, to the last bit
+		{191, 192, false},
+	}
+	for _, st := range steps {
+		if got := markFree(bits, st.start, st.end); got != st.want {
+			t.Errorf("markFree(%d, %d) = %v, want %v", st.start, st.end, got, st.want)
+		}
+	}
+	for w, b := range bits {
+		if b != ^uint64(0) {
+			t.Errorf("word %d = %x, want all set", w, b)
 		}
 	}
 }

@@ -18,6 +18,8 @@ type Intent struct {
 const (
 	// stopWeight scales the weight of a stopword.
 	stopWeight = 0.25
+	// unknownWeight is the weight of a word that no example has.
+	unknownWeight = 1
 	// inexact scales the score of a message that matches no example exactly,
 	// keeping a confidence of 1 for exact matches.
 	inexact = 0.95
@@ -46,7 +48,6 @@ type intentIndex struct {
 	weights  []float64          // term id → weight
 	postings [][]int32          // term id → examples holding it
 	exact    map[uint64][]int32 // hash of stems → examples
-	unknown  float64            // weight of a word that no example has
 }
 
 // compileIntents checks the intents and builds m.ix from their examples.
@@ -57,7 +58,7 @@ func (m *Matcher) compileIntents(intents []Intent) error {
 	ix.vocab = make(map[string]int32)
 	ix.exact = make(map[uint64][]int32)
 	names := make(map[string]bool, len(intents))
-	var df []int       // term id → number of intents that use it
+	var df []int         // term id → number of intents that use it
 	var lastIntent []int // term id → last intent counted in df
 	var stop []bool
 	withExamples := 0
@@ -78,7 +79,7 @@ func (m *Matcher) compileIntents(intents []Intent) error {
 			if len(toks) == 0 {
 				return fmt.Errorf("nlp: intent %q: example %q has no words", in.Name, text)
 			}
-			found := resolve(m.find(nil, text, toks, time.Time{}))
+			found := resolve(m.find(nil, text, toks, time.Time{}), len(text))
 			ex := example{intent: ii, stems: make([]string, len(toks))}
 			h := uint64(fnvOffset)
 			for k, t := range toks {
@@ -108,7 +109,6 @@ func (m *Matcher) compileIntents(intents []Intent) error {
 		}
 	}
 	n := float64(max(withExamples, 1))
-	ix.unknown = 1
 	ix.weights = make([]float64, len(df))
 	for id := range df {
 		ix.weights[id] = 1 + math.Log(n/float64(df[id]))
@@ -166,9 +166,18 @@ func (ix *intentIndex) score(dst []float64, toks []token, terms []term) {
 	} else {
 		inter = make([]float64, len(ix.examples))
 	}
+	var seen map[string]bool // for long messages, where a scan would be quadratic
+	if len(terms) > 32 {
+		seen = make(map[string]bool, len(terms))
+	}
 	wq := 0.0 // weight of the message
 	for k, t := range terms {
-		if containsKey(terms[:k], t.key) {
+		if seen != nil {
+			if seen[t.key] {
+				continue
+			}
+			seen[t.key] = true
+		} else if containsKey(terms[:k], t.key) {
 			continue
 		}
 		id, ok := ix.vocab[t.key]
@@ -180,9 +189,9 @@ func (ix *intentIndex) score(dst []float64, toks []token, terms []term) {
 				inter[ei] += w
 			}
 		case t.stop:
-			wq += stopWeight * ix.unknown
+			wq += stopWeight * unknownWeight
 		default:
-			wq += ix.unknown
+			wq += unknownWeight
 		}
 	}
 	for ei, shared := range inter {

@@ -63,7 +63,7 @@ func (m *Matcher) Parse(text string, now time.Time) Result {
 	var tokBuf [32]token
 	toks := tokenize(tokBuf[:0], text)
 	var matchBuf [16]match
-	found := resolve(m.find(matchBuf[:0], text, toks, now))
+	found := resolve(m.find(matchBuf[:0], text, toks, now), len(text))
 	var r Result
 	if len(found) > 0 {
 		r.Entities = make([]Entity, len(found))
@@ -134,7 +134,8 @@ func (m *Matcher) Extract(entity, text string, now time.Time) (Entity, bool) {
 	var buf [16]match
 	found := buf[:0]
 	if k, ok := systemKind(entity); ok {
-		found = scanSystem(found, text, now, k)
+		var tokBuf [32]token
+		found = scanSystem(found, text, tokenize(tokBuf[:0], text), now, k)
 	} else if ei, ok := m.byName[entity]; ok {
 		if re := m.entities[ei].re; re != nil {
 			for _, loc := range re.FindAllStringIndex(text, -1) {

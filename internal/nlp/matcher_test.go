@@ -139,6 +139,35 @@ func TestParseIsDeterministicAndConcurrent(t *testing.T) {
 	wg.Wait()
 }
 
+func TestParseLongInput(t *testing.T) {
+	t.Parallel()
+	m := newShopBot(t)
+	// Past every buffer Parse keeps on the stack.
+	tests := []struct {
+		unit string
+		n    int
+		name string
+		at   int // offset of the entity in unit
+	}{
+		{"1 ", 3000, "number", 0},
+		{"big ", 3000, "size", 0},
+		{"2026-11-22 ", 1000, "date", 0},
+		{"(1)", 3000, "number", 1},
+	}
+	for _, tt := range tests {
+		in := strings.Repeat(tt.unit, tt.n)
+		r := m.Parse(in, testNow)
+		if len(r.Entities) != tt.n {
+			t.Fatalf("%q × %d: %d entities, want %d", tt.unit, tt.n, len(r.Entities), tt.n)
+		}
+		for i, e := range r.Entities {
+			if e.Name != tt.name || e.Start != i*len(tt.unit)+tt.at {
+				t.Fatalf("%q × %d: entity %d is %+v", tt.unit, tt.n, i, e)
+			}
+		}
+	}
+}
+
 func TestExtract(t *testing.T) {
 	t.Parallel()
 	m := newShopBot(t)
@@ -199,8 +228,8 @@ func TestHas(t *testing.T) {
 }
 
 // newBenchBot returns a bot of 5 intents of 5 examples and 2 list entities.
-func newBenchBot(b *testing.B) *Matcher {
-	b.Helper()
+func newBenchBot(tb testing.TB) *Matcher {
+	tb.Helper()
 	m, err := New([]Intent{
 		{Name: "order_pizza", Examples: []string{"I want to order a pizza", "can I get a large pepperoni", "pizza please", "I'd like two margheritas", "order a medium pizza for delivery"}},
 		{Name: "track_order", Examples: []string{"where is my order", "track my pizza", "order status", "how long until my food arrives", "is my delivery on its way"}},
@@ -222,20 +251,36 @@ func newBenchBot(b *testing.B) *Matcher {
 		}},
 	}, Options{})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	return m
 }
 
+// benchMessage is a realistic chat turn with five entities.
+const benchMessage = "Hi, can I get 2 extra large pepperoni pizzas delivered tomorrow at 7pm?"
+
+func TestParseAllocs(t *testing.T) {
+	// Not parallel: AllocsPerRun counts the allocations of the whole program.
+	m := newBenchBot(t)
+	// Entities (1), their boxed values (number 1, date 2, time 2), the
+	// lower-cased words (1) and the alternatives (1).
+	const limit = 8
+	if n := testing.AllocsPerRun(100, func() { m.Parse(benchMessage, testNow) }); n > limit {
+		t.Errorf("Parse allocates %v times, want at most %d", n, limit)
+	}
+	if n := testing.AllocsPerRun(100, func() { m.Parse("where is my order", testNow) }); n > 1 {
+		t.Errorf("Parse of a short lower-case message allocates %v times, want at most 1", n)
+	}
+}
+
 func BenchmarkParse(b *testing.B) {
 	m := newBenchBot(b)
-	in := "Hi, can I get 2 extra large pepperoni pizzas delivered tomorrow at 7pm?"
-	if r := m.Parse(in, testNow); r.Intent != "order_pizza" || len(r.Entities) != 5 {
+	if r := m.Parse(benchMessage, testNow); r.Intent != "order_pizza" || len(r.Entities) != 5 {
 		b.Fatalf("unexpected result %+v", r)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		m.Parse(in, testNow)
+		m.Parse(benchMessage, testNow)
 	}
 }
 
@@ -252,4 +297,37 @@ func BenchmarkNew(b *testing.B) {
 	for b.Loop() {
 		newBenchBot(b)
 	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, seed := range []string{
+		benchMessage,
+		"€12.50 and 12,50 EUR, $5, call +32 (0)470 12 34 56",
+		"2026-11-22 22/11/26 Nov. 3rd, 2027 at 8.30 a.m. for 1h30",
+		"mail Jane.Doe@Example.COM or see https://x.org/a_(b)).",
+		"İstanbul 👍🏽 cre\u0300me -4 1,000.5 twelve",
+		"\xff\xfe invalid utf-8 \xc3",
+	} {
+		f.Add(seed)
+	}
+	m := newShopBot(f)
+	f.Fuzz(func(t *testing.T, in string) {
+		r := m.Parse(in, testNow)
+		end := 0
+		for _, e := range r.Entities {
+			if e.Start < end || e.End <= e.Start || e.End > len(in) || in[e.Start:e.End] != e.Text {
+				t.Fatalf("Parse(%q): bad or overlapping entity %+v", in, e)
+			}
+			if !m.Has(e.Name) || e.Value == nil {
+				t.Fatalf("Parse(%q): entity %+v has an unknown name or no value", in, e)
+			}
+			end = e.End
+		}
+		checkResult(t, in, r, DefaultThreshold)
+		for _, name := range SystemEntities() {
+			if e, ok := m.Extract(name, in, testNow); ok && in[e.Start:e.End] != e.Text {
+				t.Fatalf("Extract(%s, %q): bad offsets %+v", name, in, e)
+			}
+		}
+	})
 }

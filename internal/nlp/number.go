@@ -38,7 +38,7 @@ func quantityAt(s string, i int, signed bool) (v float64, end int, ok bool) {
 	if isASCIILetter(c) {
 		var buf wordBuf
 		w, end := wordAt(s, i, &buf)
-		if n := numberWord(w); n > 0 && !alnumAt(s, end) {
+		if n := numberWord(string(w)); n > 0 && !alnumAt(s, end) {
 			return float64(n), end, true
 		}
 	}
@@ -46,8 +46,8 @@ func quantityAt(s string, i int, signed bool) (v float64, end int, ok bool) {
 }
 
 // numberWord returns the value of the words one to twelve, or 0.
-func numberWord(w []byte) int {
-	switch string(w) {
+func numberWord(w string) int {
+	switch w {
 	case "one":
 		return 1
 	case "two":
@@ -98,7 +98,7 @@ func parseNumber(s string, i int, signed bool) (v float64, end int, ok bool) {
 	}
 	grouped := false
 	if j-digitsStart <= 3 {
-		for j+3 < len(s) && s[j] == ',' && isDigit(s[j+1]) && isDigit(s[j+2]) && isDigit(s[j+3]) &&
+		for digits < 40 && j+3 < len(s) && s[j] == ',' && isDigit(s[j+1]) && isDigit(s[j+2]) && isDigit(s[j+3]) &&
 			(j+4 == len(s) || !isDigit(s[j+4])) {
 			for k := j + 1; k <= j+3; k++ {
 				mant = mant*10 + uint64(s[k]-'0')

@@ -25,7 +25,7 @@ func ExampleParser() {
 		fmt.Printf("%s %q = %v\n", e.Name, e.Text, e.Value)
 	}
 	// Output:
-	// order_pizza 0.73
+	// order_pizza 0.81
 	// size "big" = large
 	// date "tomorrow" = 2026-11-23
 	// time "7pm" = 19:00

@@ -1,5 +1,7 @@
 package nlp
 
+import "time"
+
 // The phone system entity reads phone numbers, international ("+32 470 12 34
 // 56", "+1 (555) 123-4567", "+32 (0)2 123 45 67") or local ("0470 12 34 56",
 // "(555) 123-4567", "555-123-4567"): groups of digits separated by single
@@ -19,6 +21,12 @@ package nlp
 
 // phoneAt reads a phone number at s[i].
 func phoneAt(s string, i int) (match, bool) {
+	if i > 1 && isDigit(s[i-2]) { // not from the "22" of "2026-11-22" or "5.22"
+		switch s[i-1] {
+		case '-', '.', ',', '/', ':':
+			return match{}, false
+		}
+	}
 	j := i
 	plus := s[j] == '+'
 	if plus {
@@ -51,10 +59,15 @@ func phoneAt(s string, i int) (match, bool) {
 				singles++
 			}
 		}
+		if digits > 15 {
+			return match{}, false
+		}
 		groups++
 		end = e
 		// A separator, or a group in parentheses right after ")" or before "(".
 		switch {
+		case e+1 < len(s) && s[e] == ' ' && isDigit(s[e+1]) && startsNumericDate(s, e+1):
+			j = len(s) // "call 0470 12 34 56 22/11/2026"
 		case e+1 < len(s) && (s[e] == '-' || (s[e] == ' ' && !dashed)) && (isDigit(s[e+1]) || s[e+1] == '('):
 			dashed = dashed || s[e] == '-'
 			j = e + 1
@@ -86,6 +99,13 @@ func partOfOther(s string, e int) bool {
 		return true
 	}
 	return false
+}
+
+// startsNumericDate reports whether a date in digits starts at s[i], which
+// ends a phone number before it.
+func startsNumericDate(s string, i int) bool {
+	_, ok := numericDateAt(s, i, time.Time{})
+	return ok
 }
 
 // phoneDigits returns the digits of a phone number as written in text, with

@@ -26,9 +26,9 @@ func TestSkipSpaces(t *testing.T) {
 func TestDigitsAt(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		s          string
-		i, max     int
-		v, n, end  int
+		s         string
+		i, max    int
+		v, n, end int
 	}{
 		{"2026-11", 0, 4, 2026, 4, 4},
 		{"x12y", 1, 2, 12, 2, 3},

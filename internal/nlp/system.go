@@ -75,52 +75,71 @@ func isSystem(name string) bool {
 	return ok
 }
 
-// scanSystem appends to dst the system entities found in s; with only set to
-// a system kind it looks for that kind alone and stops at the first match.
+// scanSystem appends to dst the system entities found in s, whose words
+// are toks; with only set to a system kind it looks for that kind alone and
+// stops at the first match.
 //
-// Every scanner is tried at every position where a word or a symbol starts
-// (a position not preceded by a letter or digit), and reports the longest
-// match it can read there; resolve later settles overlaps between kinds.
-func scanSystem(dst []match, s string, now time.Time, only kind) []match {
+// Every scanner is tried where a word or a symbol starts (a position not
+// preceded by a letter or digit): at each word of toks, and at each
+// character other than a space between them. Each reports the longest match
+// it can read there; resolve later settles overlaps between kinds.
+func scanSystem(dst []match, s string, toks []token, now time.Time, only kind) []match {
 	mayEmail := (only == kindNone || only == kindEmail) && strings.IndexByte(s, '@') >= 0
-	prevAlnum := false
-	for i := 0; i < len(s); {
-		var start, alnum bool
-		size := 1
-		if c := s[i]; c < utf8.RuneSelf {
-			start = !prevAlnum && c > ' '
-			alnum = isDigit(c) || isASCIILetter(c)
-		} else {
-			var r rune
-			r, size = utf8.DecodeRuneInString(s[i:])
-			start = !prevAlnum && !unicode.IsSpace(r)
-			alnum = isAlnum(r)
+	alnumEnd := -1 // end of the last word of letters and digits
+	gap := 0       // start of the text between the last word and the next
+	for ti := 0; ti <= len(toks); ti++ {
+		gapEnd := len(s)
+		if ti < len(toks) {
+			gapEnd = toks[ti].start
 		}
-		if start {
+		for i := gap; i < gapEnd; {
+			start, size := false, 1
+			if c := s[i]; c < utf8.RuneSelf {
+				start = c > ' ' && i != alnumEnd
+			} else {
+				var r rune
+				r, size = utf8.DecodeRuneInString(s[i:])
+				start = !unicode.IsSpace(r) && i != alnumEnd
+			}
+			if start {
+				n := len(dst)
+				dst = systemAt(dst, s, i, "", now, only, mayEmail)
+				if only != kindNone && len(dst) > n {
+					return dst
+				}
+			}
+			i += size
+		}
+		if ti == len(toks) {
+			break
+		}
+		t := toks[ti]
+		if t.start != alnumEnd {
 			n := len(dst)
-			dst = systemAt(dst, s, i, now, only, mayEmail)
+			dst = systemAt(dst, s, t.start, t.low, now, only, mayEmail)
 			if only != kindNone && len(dst) > n {
 				return dst
 			}
 		}
-		prevAlnum = alnum
-		i += size
+		if alnumAt(s, t.start) {
+			alnumEnd = t.end
+		}
+		gap = t.end
 	}
 	return dst
 }
 
-// systemAt appends the matches of the system scanners at s[i]. It first
-// works out from the character, or the word, at s[i] which scanners could
-// match there, so that an ordinary word costs one lookup.
-func systemAt(dst []match, s string, i int, now time.Time, only kind, mayEmail bool) []match {
+// systemAt appends the matches of the system scanners at s[i], where the
+// lower-cased word low starts (or a symbol, when low is ""). It first works
+// out from the character or the word which scanners could match there, so
+// that an ordinary word costs one lookup.
+func systemAt(dst []match, s string, i int, low string, now time.Time, only kind, mayEmail bool) []match {
 	var kinds kindSet
 	switch c := s[i]; {
 	case isDigit(c):
 		kinds = 1<<kindDate | 1<<kindTime | 1<<kindAmount | 1<<kindDuration | 1<<kindPhone | 1<<kindNumber
 	case isASCIILetter(c):
-		var buf wordBuf
-		w, _ := wordAt(s, i, &buf)
-		kinds = wordKinds(w)
+		kinds = wordKinds(low)
 	case c == '-':
 		kinds = 1<<kindAmount | 1<<kindNumber
 	case c == '+' || c == '(':
@@ -188,9 +207,9 @@ func (ks kindSet) has(k kind) bool { return ks&(1<<k) != 0 }
 
 // wordKinds returns the system entities that may start with the lower-cased
 // word w; for most words, none.
-func wordKinds(w []byte) kindSet {
+func wordKinds(w string) kindSet {
 	var ks kindSet
-	switch string(w) {
+	switch w {
 	case "today", "tomorrow", "yesterday", "next", "this":
 		return 1 << kindDate
 	case "noon", "midday", "midnight":
@@ -226,10 +245,10 @@ func systemValue(text string, x match) any {
 		return phoneDigits(text)
 	case kindDate:
 		var b [10]byte
-		return string(appendDate(b[:0], x.y, x.mo, x.d))
+		return string(appendDate(b[:0], int(x.y), int(x.mo), int(x.d)))
 	case kindTime:
 		var b [5]byte
-		return string(append2(append(append2(b[:0], x.h), ':'), x.mi))
+		return string(append2(append(append2(b[:0], int(x.h)), ':'), int(x.mi)))
 	case kindAmount:
 		return map[string]any{"value": x.num, "currency": x.cur}
 	}

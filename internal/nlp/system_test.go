@@ -102,6 +102,9 @@ func TestSystemOverlaps(t *testing.T) {
 		{"22 November 2026 at noon", []ent{{"date", "22 November 2026", "2026-11-22"}, {"time", "noon", "12:00"}}},
 		{"mail bob@example.com or https://x.org/a@b", []ent{{"email", "bob@example.com", "bob@example.com"}, {"url", "https://x.org/a@b", "https://x.org/a@b"}}},
 		{"2 pizzas and 3 cokes", []ent{{"number", "2", 2.0}, {"number", "3", 3.0}}},
+		{"2026-11-22 2026-11-23", []ent{{"date", "2026-11-22", "2026-11-22"}, {"date", "2026-11-23", "2026-11-23"}}},
+		{"call 0470 12 34 56 22/11/2026", []ent{{"phone", "0470 12 34 56", "0470123456"}, {"date", "22/11/2026", "2026-11-22"}}},
+		{"5.22 1234567", []ent{{"number", "5.22", 5.22}, {"number", "1234567", 1234567.0}}},
 		{"nothing here", nil},
 	}
 	for _, tt := range tests {
@@ -118,5 +121,15 @@ func TestSystemOverlaps(t *testing.T) {
 				t.Errorf("Parse(%q).Entities = %v, want %v", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+func BenchmarkScanSystem(b *testing.B) {
+	in := "Hi, can I get 2 extra large pepperoni pizzas delivered tomorrow at 7pm?"
+	toks := tokenize(nil, in)
+	var buf [16]match
+	b.ReportAllocs()
+	for b.Loop() {
+		scanSystem(buf[:0], in, toks, testNow, kindNone)
 	}
 }

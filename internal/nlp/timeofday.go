@@ -4,7 +4,8 @@ package nlp
 //   - on a 24-hour clock with a colon: "14:30", "9:05", "14:30:15" (seconds
 //     are dropped);
 //   - on a 12-hour clock with am or pm (also "a.m.", "PM", with or without a
-//     space): "2pm", "2:30 pm", "12am" (midnight), "12 p.m." (noon);
+//     space): "2pm", "2:30 pm", "8.30pm", "12am" (midnight), "12 p.m."
+//     (noon);
 //   - "noon", "midday" and "midnight".
 //
 // A bare hour ("at 5") is not a time: it is a number. Its value is "HH:MM" on
@@ -32,10 +33,12 @@ func timeAt(s string, i int) (match, bool) {
 		return match{}, false
 	}
 	mi := -1
-	if j+2 < len(s) && s[j] == ':' && isDigit(s[j+1]) && isDigit(s[j+2]) {
+	dotted := false // "8.30pm": a dot only goes with am or pm
+	if j+2 < len(s) && (s[j] == ':' || s[j] == '.') && isDigit(s[j+1]) && isDigit(s[j+2]) {
+		dotted = s[j] == '.'
 		mi = int(s[j+1]-'0')*10 + int(s[j+2]-'0')
 		j += 3
-		if j+2 < len(s) && s[j] == ':' && isDigit(s[j+1]) && isDigit(s[j+2]) {
+		if j+2 < len(s) && s[j] == ':' && !dotted && isDigit(s[j+1]) && isDigit(s[j+2]) {
 			j += 3
 		}
 		if j < len(s) && isDigit(s[j]) {
@@ -50,12 +53,12 @@ func timeAt(s string, i int) (match, bool) {
 		if pm {
 			h += 12
 		}
-		return match{start: i, end: end, kind: kindTime, h: h, mi: max(mi, 0)}, true
+		return match{start: i, end: end, kind: kindTime, h: int8(h), mi: int8(max(mi, 0))}, true
 	}
-	if mi < 0 || h > 23 || mi > 59 || alnumAt(s, j) {
+	if mi < 0 || dotted || h > 23 || mi > 59 || alnumAt(s, j) {
 		return match{}, false
 	}
-	return match{start: i, end: j, kind: kindTime, h: h, mi: mi}, true
+	return match{start: i, end: j, kind: kindTime, h: int8(h), mi: int8(mi)}, true
 }
 
 // meridiemAt reads "am", "pm", "a.m." or "p.m." (in any case) at s[k].

@@ -18,6 +18,8 @@ func TestTimeOfDay(t *testing.T) {
 		{"Midnight", "", "00:00"},
 		{"at 7pm tonight", "7pm", "19:00"},
 		{"0:00", "", "00:00"},
+		{"8.30pm", "", "20:30"},
+		{"8.30 a.m.", "", "08:30"},
 	}, []string{
 		"at 5",
 		"25:00",
@@ -28,5 +30,6 @@ func TestTimeOfDay(t *testing.T) {
 		"12:345",
 		"1430",
 		"noonish",
+		"8.30",
 	})
 }

@@ -36,7 +36,7 @@ func tokenize(dst []token, s string) []token {
 		}
 		r, size := decodeRune(s, i)
 		if !isAlnum(r) {
-			if unicode.Is(unicode.So, r) {
+			if unicode.Is(unicode.So, r) && size > 1 { // not a byte of invalid UTF-8
 				dst = append(dst, token{low: s[i : i+size], start: i, end: i + size})
 			}
 			i += size
@@ -122,6 +122,29 @@ func stem(w string) string {
 		return w
 	}
 	return w[:n-1]
+}
+
+// isClitic reports whether the word t of s is the tail of a contraction,
+// as the "s" of "where's" or the "m" of "I’m": one of s, t, m, d, ll, re and
+// ve, right after an apostrophe (' or ’) that follows a letter. Such a word
+// is never an entity mention, even in a bot whose sizes include "s" and "m".
+func isClitic(s string, t token) bool {
+	switch t.low {
+	case "s", "t", "m", "d", "ll", "re", "ve":
+	default:
+		return false
+	}
+	i := t.start
+	switch {
+	case i >= 1 && s[i-1] == '\'':
+		i--
+	case i >= 3 && s[i-3:i] == "’":
+		i -= 3
+	default:
+		return false
+	}
+	r, _ := utf8.DecodeLastRuneInString(s[:i])
+	return unicode.IsLetter(r)
 }
 
 // isStopword reports whether the lower-cased word is an English function

@@ -22,6 +22,7 @@ func TestTokenize(t *testing.T) {
 		{"lower-casing changes length", "İstanbul", []string{"istanbul"}},
 		{"emoji is a word", "👍great", []string{"👍", "great"}},
 		{"other scripts", "Привет мир", []string{"привет", "мир"}},
+		{"invalid UTF-8 is skipped", "a\xffb \xd2", []string{"a", "b"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,6 +97,38 @@ func TestIsStopword(t *testing.T) {
 	for w, want := range tests {
 		if got := isStopword(w); got != want {
 			t.Errorf("isStopword(%q) = %v, want %v", w, got, want)
+		}
+	}
+}
+
+func BenchmarkTokenize(b *testing.B) {
+	var buf [32]token
+	b.ReportAllocs()
+	for b.Loop() {
+		tokenize(buf[:0], "Hi, can I get 2 extra large pepperoni pizzas delivered tomorrow at 7pm?")
+	}
+}
+
+func TestIsClitic(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		word int // index of the word to check
+		want bool
+	}{
+		{"where's my order", 1, true},
+		{"I’m hungry", 1, true},
+		{"we'll see", 1, true},
+		{"size s", 1, false},
+		{"'s", 0, false},
+		{"9's", 1, false},
+		{"it's", 0, false},
+		{"o'neil", 1, false},
+	}
+	for _, tt := range tests {
+		toks := tokenize(nil, tt.in)
+		if got := isClitic(tt.in, toks[tt.word]); got != tt.want {
+			t.Errorf("isClitic(%q, %q) = %v, want %v", tt.in, toks[tt.word].low, got, tt.want)
 		}
 	}
 }

@@ -9,6 +9,10 @@ import "strings"
 // Bare domains ("example.com") are not read: too many ordinary words with a
 // dot would be. Its value is the URL as written.
 
+// maxURL is the length past which a URL is not read; it bounds the work done
+// on a long run of text without spaces.
+const maxURL = 2048
+
 // urlAt reads a URL at s[i].
 func urlAt(s string, i int) (match, bool) {
 	if s[i]|0x20 != 'h' && s[i]|0x20 != 'w' {
@@ -27,6 +31,9 @@ func urlAt(s string, i int) (match, bool) {
 	}
 	j := rest
 	for j < len(s) && !isURLStop(s[j]) {
+		if j-i > maxURL {
+			return match{}, false
+		}
 		j++
 	}
 	end := trimURL(s, i, j)
