@@ -127,7 +127,9 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	if _, err := ensureProject(ctx, s, cfg, out, time.Now()); err != nil {
 		return err
 	}
-	client, err := safehttp.New(safehttp.Config{Allow: cfg.AllowNet})
+	// Calls a user waits on may take up to 30 s; webhook attempts set their
+	// own 15 s deadline.
+	client, err := safehttp.New(safehttp.Config{Allow: cfg.AllowNet, Timeout: 30 * time.Second})
 	if err != nil {
 		return err
 	}
