@@ -1,6 +1,7 @@
 package block
 
 import (
+	"errors"
 	"sort"
 	"time"
 
@@ -48,7 +49,7 @@ func (codeKind) Resume(t *flow.Turn, b *bot.Block) flow.Outcome {
 	c := b.Config.(*CodeConfig)
 	res := t.CallResult()
 	if res == nil || res.Err != "" || res.Code == nil {
-		return t.Fail(callError(res), c.OnError)
+		return t.Fail(hostError(res, "code"), c.OnError)
 	}
 	names := make([]string, 0, len(res.Code.Vars))
 	for k := range res.Code.Vars {
@@ -68,6 +69,16 @@ func (codeKind) Resume(t *flow.Turn, b *bot.Block) flow.Outcome {
 		return t.Goto(res.Code.Goto)
 	}
 	return follow(t, c.Next, c.OnError)
+}
+
+// hostError is the error of a code or ai call whose result failed or
+// lacks the part the block needs (what: "code" or "AI"). callError alone
+// does not do: it looks for an HTTP answer, and is nil for a 2xx one.
+func hostError(r *flow.CallResult, what string) error {
+	if r == nil || r.Err != "" {
+		return callError(r)
+	}
+	return errors.New("the call has no " + what + " result")
 }
 
 type errNoBlock string
@@ -112,7 +123,7 @@ func (aiKind) Resume(t *flow.Turn, b *bot.Block) flow.Outcome {
 	c := b.Config.(*AIConfig)
 	res := t.CallResult()
 	if res == nil || res.Err != "" || res.AI == nil {
-		return t.Fail(callError(res), c.OnError)
+		return t.Fail(hostError(res, "AI"), c.OnError)
 	}
 	text := ""
 	for _, m := range res.AI.Messages {

@@ -99,7 +99,7 @@ func isJSON(mt string) bool {
 func decodeJSONAnswer(r *flow.HTTPResponse) (map[string]any, error) {
 	if mt := contentType(r.Header); !isJSON(mt) {
 		if mt == "" {
-			mt = "no content type"
+			return nil, errors.New("the answer must be application/json, but it has no Content-Type")
 		}
 		return nil, fmt.Errorf("the answer must be application/json, not %s", mt)
 	}

@@ -121,6 +121,8 @@ func describe(v *bot.Validate) string {
 	switch v.Type {
 	case "email":
 		return "an email address"
+	case "phone":
+		return "a phone number"
 	case "url":
 		return "a web address"
 	case "regex":

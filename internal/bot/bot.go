@@ -113,19 +113,36 @@ func (d *decoder) decodeBlock(n *yaml.Node, b *Block) {
 		}
 		rest.Content = append(rest.Content, n.Content[i], n.Content[i+1])
 	}
+	prev := d.block
+	d.block = b.ID
+	defer func() { d.block = prev }()
 	if typeNode == nil {
 		d.errorf(n, "%s has no type; add one of: %s", what, joinNames(d.kinds.KindNames()))
+		d.decodeRoutes(rest)
 		return
 	}
 	b.Type = typeNode.Value
 	kind, ok := d.kinds.Kind(b.Type)
 	if !ok {
 		d.errorf(typeNode, "unknown block type %q%s; the types are: %s", b.Type, suggest(b.Type, d.kinds.KindNames()), joinNames(d.kinds.KindNames()))
+		d.decodeRoutes(rest)
 		return
 	}
 	b.Config = kind.NewConfig()
-	prev := d.block
-	d.block = b.ID
 	d.decodeStruct(rest, structValue(b.Config), what)
-	d.block = prev
+}
+
+// decodeRoutes reads only where a block whose type is missing or unknown
+// leads (next, on_error, on_fail, on_timeout), so that the blocks it names
+// are checked to exist and are not reported as never reached.
+func (d *decoder) decodeRoutes(n *yaml.Node) {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		v := resolve(n.Content[i+1])
+		switch resolve(n.Content[i]).Value {
+		case "next":
+			new(Next).decodeNode(d, v)
+		case "on_error", "on_fail", "on_timeout":
+			new(Ref).decodeNode(d, v)
+		}
+	}
 }

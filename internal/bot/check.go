@@ -1,10 +1,11 @@
 package bot
 
 import (
-	"fmt"
 	"regexp"
 	"sort"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/confab/confab/internal/nlp"
 )
@@ -55,13 +56,14 @@ const maxCallTimeout = 30 * time.Second
 // check runs the checks that need the whole bot: the format version,
 // references between blocks, reachability, functions, variables read but
 // never set, and the checks block kinds asked for.
-func check(d *decoder, b *Bot) {
+// root is the file's top-level mapping.
+func check(d *decoder, b *Bot, root *yaml.Node) {
 	c := &Checker{d: d, bot: b}
 	if b.Format != 0 && b.Format != Format {
-		d.add(Error, Pos{Line: 1, Col: 1}, "confab: %d is not a format this version reads; use confab: %d", b.Format, Format)
+		d.errorf(valueOf(root, "confab"), "confab: %d is not a format this version reads; use confab: %d", b.Format, Format)
 	}
 	if b.ID != "" && !botIDRE.MatchString(b.ID) {
-		d.add(Error, Pos{Line: 1, Col: 1}, "bot id %q may hold only lower-case letters, digits, _ and -", b.ID)
+		d.errorf(valueOf(root, "id"), "bot id %q may hold only lower-case letters, digits, _ and -", b.ID)
 	}
 	ids := b.Blocks.IDs()
 	for _, r := range d.refs {
@@ -158,10 +160,8 @@ func checkReads(d *decoder, b *Bot) {
 	}
 	sort.Strings(names)
 	for _, r := range d.reads {
-		for _, n := range r.names {
-			if !known[n] {
-				d.add(Warning, r.pos, "%s is not a declared variable, nor set by any block%s", fmt.Sprintf("%q", n), suggest(n, names))
-			}
+		if !known[r.name] {
+			d.add(Warning, r.pos, "%q is not a declared variable, nor set by any block%s", r.name, suggest(r.name, names))
 		}
 	}
 }

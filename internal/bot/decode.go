@@ -49,9 +49,9 @@ type varUse struct {
 	block string
 }
 
-// readUse is the list of names an expression or template reads.
+// readUse is a name an expression or template reads, and where.
 type readUse struct {
-	names []string
+	name  string
 	pos   Pos
 	block string
 }
@@ -133,6 +133,22 @@ func (d *decoder) pairs(n *yaml.Node, what string) [][2]*yaml.Node {
 		out = append(out, [2]*yaml.Node{k, v})
 	}
 	return out
+}
+
+// valueOf returns the value of key in the mapping n, or n itself when n is
+// not a mapping or has no such key, so that a problem about one field can
+// point at the field.
+func valueOf(n *yaml.Node, key string) *yaml.Node {
+	n = resolve(n)
+	if n.Kind != yaml.MappingNode {
+		return n
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := resolve(n.Content[i]); k.Kind == yaml.ScalarNode && k.Value == key {
+			return resolve(n.Content[i+1])
+		}
+	}
+	return n
 }
 
 // field describes one struct field as the bot format sees it.

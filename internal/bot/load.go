@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -22,7 +24,7 @@ func Parse(file string, data []byte, kinds Kinds) (*Bot, Problems) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
-		return nil, Problems{syntaxProblem(file, err)}
+		return nil, Problems{syntaxProblem(file, data, err)}
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
@@ -38,7 +40,7 @@ func Parse(file string, data []byte, kinds Kinds) (*Bot, Problems) {
 		d.problems.Sort()
 		return nil, d.problems
 	}
-	check(d, b)
+	check(d, b, root)
 	d.problems.Sort()
 	if d.problems.HasErrors() {
 		return b, d.problems
@@ -49,18 +51,182 @@ func Parse(file string, data []byte, kinds Kinds) (*Bot, Problems) {
 var yamlLineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 
 // syntaxProblem turns a YAML parser error ("yaml: line 3: mapping values
-// are not allowed in this context") into a positioned problem.
-func syntaxProblem(file string, err error) Problem {
-	msg := err.Error()
+// are not allowed in this context") into a positioned problem. The YAML
+// library gives a line only, and for some errors the line where the
+// enclosing mapping or list starts, counted from 0; so the line is found
+// again as the first one whose beginning of the file fails the same way, the
+// column from what the error is about, and common errors get a hint.
+func syntaxProblem(file string, data []byte, err error) Problem {
 	p := Problem{File: file, Severity: Error, Pos: Pos{Line: 1, Col: 1}}
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		fmt.Sscan(m[1], &p.Pos.Line)
+	if errors.Is(err, io.EOF) {
+		p.Msg = "the file is empty; a bot needs at least confab, id, start and blocks"
+		return p
+	}
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+		p.Pos.Line, _ = strconv.Atoi(m[1])
 		msg = m[2]
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	lines := strings.Split(string(data), "\n")
+	if l := firstFailingLine(lines, msg, p.Pos.Line); l > 0 {
+		p.Pos.Line = l
 	}
 	p.Msg = "YAML syntax error: " + msg
+	if p.Pos.Line < 1 || p.Pos.Line > len(lines) {
+		return p
+	}
+	line := strings.TrimRight(lines[p.Pos.Line-1], "\r")
+	indent := len(line) - len(strings.TrimLeft(line, " \t"))
+	p.Pos.Col = columnOf(line, indent)
+	switch tab := strings.IndexByte(line[:indent], '\t'); {
+	case tab >= 0 && (strings.Contains(msg, "tab character") || strings.Contains(msg, "cannot start any token")):
+		p.Pos.Col = columnOf(line, tab)
+		p.Msg = "YAML syntax error: a tab indents this line; indent with spaces only"
+	case strings.Contains(msg, "cannot start any token"):
+		if i := strings.IndexAny(line[indent:], "@`"); i >= 0 {
+			p.Pos.Col = columnOf(line, indent+i)
+			p.Msg += "; put quotes around a value that starts with @ or `"
+		}
+	case msg == "found unexpected end of stream":
+		p.Msg = "YAML syntax error: a quoted string is never closed"
+		if i := unclosedQuote(line); i >= 0 {
+			p.Pos.Col = columnOf(line, i)
+			p.Msg = "YAML syntax error: this quoted string is never closed"
+		}
+	case msg == "mapping values are not allowed in this context":
+		if indentedUnderValue(lines, p.Pos.Line) {
+			p.Msg += "; this line is indented more than the line above it"
+		} else if i := strings.Index(line[indent:], ": "); i >= 0 {
+			if j := strings.Index(line[indent+i+2:], ": "); j >= 0 {
+				p.Pos.Col = columnOf(line, indent+i+2+j)
+				p.Msg += `; put quotes around a value that holds ": "`
+			}
+		}
+	case msg == "did not find expected ',' or ']'" || msg == "did not find expected ',' or '}'":
+		if i := unclosedBracket(line); i >= 0 {
+			p.Pos.Col = columnOf(line, i)
+			p.Msg += "; is this " + line[i:i+1] + " closed?"
+		}
+	case msg == "did not find expected key" || msg == "did not find expected '-' indicator":
+		p.Msg += "; check the indentation of this line"
+	}
 	return p
+}
+
+// firstFailingLine returns the first line n such that the file's first n
+// lines fail to parse with the message msg, or 0. The YAML library reports
+// a line at or before that one (the line where the string, mapping or list
+// that holds the problem starts, counted from 1 or from 0), or the last line
+// when that start is line 1; so line 1 is tried, then the lines from the one
+// before reported on, at most maxTries of them.
+func firstFailingLine(lines []string, msg string, reported int) int {
+	const maxTries = 200
+	fails := func(n int) bool {
+		var doc yaml.Node
+		err := yaml.NewDecoder(strings.NewReader(strings.Join(lines[:n], "\n") + "\n")).Decode(&doc)
+		if err == nil || errors.Is(err, io.EOF) {
+			return false
+		}
+		got := strings.TrimPrefix(err.Error(), "yaml: ")
+		if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+			got = m[2]
+		}
+		return got == msg
+	}
+	if len(lines) > 0 && fails(1) {
+		return 1
+	}
+	for n := max(2, reported-1); n <= min(len(lines), reported-1+maxTries); n++ {
+		if fails(n) {
+			return n
+		}
+	}
+	return 0
+}
+
+// unclosedQuote returns the byte index of the quote that opens a quoted
+// string on line and is not closed on it, or -1.
+func unclosedQuote(line string) int {
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		if c == '#' && (i == 0 || line[i-1] == ' ') {
+			return -1 // a comment
+		}
+		if c != '"' && c != '\'' {
+			continue
+		}
+		// A quote opens a string only where a value can start.
+		if before := strings.TrimRight(line[:i], " \t"); before != "" && !strings.ContainsRune(":-[{,?", rune(before[len(before)-1])) {
+			continue
+		}
+		end := -1
+		for j := i + 1; j < len(line) && end < 0; j++ {
+			switch {
+			case c == '"' && line[j] == '\\':
+				j++
+			case c == '\'' && strings.HasPrefix(line[j:], "''"):
+				j++
+			case line[j] == c:
+				end = j
+			}
+		}
+		if end < 0 {
+			return i
+		}
+		i = end
+	}
+	return -1
+}
+
+// unclosedBracket returns the byte index of the first [ or { on line that
+// is not closed on it (brackets inside quotes aside), or -1.
+func unclosedBracket(line string) int {
+	var open []int
+	var quote byte
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			} else if c == '\\' && quote == '"' {
+				i++
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '#' && (i == 0 || line[i-1] == ' '):
+			i = len(line)
+		case c == '[' || c == '{':
+			open = append(open, i)
+		case (c == ']' || c == '}') && len(open) > 0:
+			open = open[:len(open)-1]
+		}
+	}
+	if len(open) == 0 {
+		return -1
+	}
+	return open[0]
+}
+
+// indentedUnderValue reports whether line n (1-based) is indented more
+// than the line above it (blank lines and comments aside) while that line
+// already has its value, so that it cannot start a nested mapping.
+func indentedUnderValue(lines []string, n int) bool {
+	indentOf := func(s string) int { return len(s) - len(strings.TrimLeft(s, " ")) }
+	for i := n - 2; i >= 0; i-- {
+		prev := strings.TrimSpace(lines[i])
+		if prev == "" || strings.HasPrefix(prev, "#") {
+			continue
+		}
+		if indentOf(lines[n-1]) <= indentOf(lines[i]) {
+			return false
+		}
+		if c := strings.Index(prev, " #"); c >= 0 {
+			prev = strings.TrimSpace(prev[:c])
+		}
+		return !strings.HasSuffix(prev, ":") && prev != "-"
+	}
+	return false
 }
 
 // Load reads and checks one bot file.

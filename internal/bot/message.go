@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"reflect"
+
 	"go.yaml.in/yaml/v3"
 )
 
@@ -30,6 +32,10 @@ func (m *Message) decodeNode(d *decoder, n *yaml.Node) {
 		m.Text.decodeNode(d, n)
 		return
 	}
+	if k, v, ok := textWithColon(n); ok {
+		d.errorf(k, "unknown field %q in a message; if %q is the text to send, put it in quotes", k.Value, k.Value+": "+v.Value)
+		return
+	}
 	d.decodeStruct(n, structValue((*messageFields)(m)), "a message")
 	if n.Kind != yaml.MappingNode {
 		return
@@ -40,6 +46,24 @@ func (m *Message) decodeNode(d *decoder, n *yaml.Node) {
 	if len(m.QuickReplies) > 0 && m.Text == nil {
 		d.errorf(n, "quick_replies need a text to go with")
 	}
+}
+
+// textWithColon reports whether n is a mapping of one key to a text where
+// the key is nothing like a message field: most likely a text holding ": "
+// written without quotes (- Note: we are closed today).
+func textWithColon(n *yaml.Node) (key, value *yaml.Node, ok bool) {
+	if n.Kind != yaml.MappingNode || len(n.Content) != 2 {
+		return nil, nil, false
+	}
+	key, value = resolve(n.Content[0]), resolve(n.Content[1])
+	if key.Kind != yaml.ScalarNode || value.Kind != yaml.ScalarNode || isNull(value) {
+		return nil, nil, false
+	}
+	names := fieldNames(fieldsOf(reflect.TypeFor[messageFields]()))
+	if contains(names, key.Value) || suggest(key.Value, names) != "" {
+		return nil, nil, false
+	}
+	return key, value, true
 }
 
 // Choice is a quick reply or a drop-down option. A plain string is both the
@@ -77,14 +101,24 @@ type buttonFields Button
 func (b *Button) decodeNode(d *decoder, n *yaml.Node) {
 	b.Pos = posOf(n)
 	d.decodeStruct(n, structValue((*buttonFields)(b)), "a button")
-	set := 0
-	for _, t := range []*Template{b.Payload, b.URL, b.Webview} {
-		if t != nil {
-			set++
+	if n.Kind != yaml.MappingNode {
+		return
+	}
+	var has []string
+	for _, f := range []struct {
+		name string
+		t    *Template
+	}{{"payload", b.Payload}, {"url", b.URL}, {"webview", b.Webview}} {
+		if f.t != nil {
+			has = append(has, f.name)
 		}
 	}
-	if n.Kind == yaml.MappingNode && set != 1 {
-		d.errorf(n, "a button needs exactly one of payload, url or webview")
+	switch len(has) {
+	case 0:
+		d.errorf(n, "a button needs one of payload, url or webview")
+	case 1:
+	default:
+		d.errorf(n, "a button has %s; give only one of payload, url or webview", andList(has))
 	}
 }
 

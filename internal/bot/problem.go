@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-
-	"github.com/agnivade/levenshtein"
 )
 
 // Pos is a position in a bot file: 1-based line and column. The zero Pos
@@ -93,7 +91,7 @@ func (ps Problems) Error() string { return strings.TrimRight(ps.String(), "\n") 
 func suggest(name string, candidates []string) string {
 	best, bestDist := "", 0
 	for _, c := range candidates {
-		d := levenshtein.ComputeDistance(strings.ToLower(name), strings.ToLower(c))
+		d := editDistance(strings.ToLower(name), strings.ToLower(c))
 		if best == "" || d < bestDist || (d == bestDist && c < best) {
 			best, bestDist = c, d
 		}
@@ -103,4 +101,34 @@ func suggest(name string, candidates []string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// editDistance counts the edits that turn a into b: inserting, deleting or
+// replacing a character, or swapping two neighbours (so "humna" is one edit
+// from "human", the most common typo).
+func editDistance(a, b string) int {
+	s, t := []rune(a), []rune(b)
+	// rows[i%3][j] is the distance between s[:i] and t[:j].
+	var rows [3][]int
+	for i := range rows {
+		rows[i] = make([]int, len(t)+1)
+	}
+	for j := range rows[0] {
+		rows[0][j] = j
+	}
+	for i := 1; i <= len(s); i++ {
+		cur, prev, prev2 := rows[i%3], rows[(i-1)%3], rows[(i+1)%3]
+		cur[0] = i
+		for j := 1; j <= len(t); j++ {
+			cost := 1
+			if s[i-1] == t[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && s[i-1] == t[j-2] && s[i-2] == t[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+	}
+	return rows[len(s)%3][len(t)]
 }

@@ -56,7 +56,7 @@ func Schema(kinds SchemaKinds) map[string]any {
 		defs[name] = schemaBody(t)
 	}
 
-	var names []any
+	names := []any{}
 	var cases []any
 	for _, name := range kinds.KindNames() {
 		k, ok := kinds.Kind(name)
@@ -126,7 +126,7 @@ func kindSchema(name string, k Kind) map[string]any {
 	if _, ok := props["type"]; ok {
 		panic(fmt.Sprintf("bot: the config of block type %q has a field named type", name))
 	}
-	props["type"] = map[string]any{"const": name}
+	props["type"] = map[string]any{"const": name, "description": "The block's type."}
 	req, _ := s["required"].([]any)
 	s["required"] = append([]any{"type"}, req...)
 	if d, ok := k.(interface{ Doc() string }); ok {
@@ -252,6 +252,7 @@ func stringList(names []string) []any {
 	return out
 }
 
+// jsonSchema describes a Ref: a non-empty scalar, the id of a block.
 func (*Ref) jsonSchema() map[string]any {
 	s := scalarSchema()
 	s["description"] = "The id of a block of this bot."
@@ -259,6 +260,7 @@ func (*Ref) jsonSchema() map[string]any {
 	return s
 }
 
+// jsonSchema describes a Next: a block id or a non-empty list of branches.
 func (*Next) jsonSchema() map[string]any {
 	return map[string]any{
 		"description": "Where the flow goes next: a block id, or ordered branches {when, goto} of which the first whose condition holds is taken.",
@@ -269,12 +271,14 @@ func (*Next) jsonSchema() map[string]any {
 	}
 }
 
+// jsonSchema describes a Template: any scalar, read as text.
 func (*Template) jsonSchema() map[string]any {
 	s := scalarSchema()
 	s["description"] = "Text in which {{ expression }} parts are filled in."
 	return s
 }
 
+// jsonSchema describes an Expr: a scalar that is not blank.
 func (*Expr) jsonSchema() map[string]any {
 	s := scalarSchema()
 	s["description"] = "An expression over the conversation's variables, input, intent, entities and more."
@@ -282,6 +286,7 @@ func (*Expr) jsonSchema() map[string]any {
 	return s
 }
 
+// jsonSchema describes a VarName: an identifier that is not reserved.
 func (*VarName) jsonSchema() map[string]any {
 	return map[string]any{
 		"description": "The name of a bot variable: a letter or _, then letters, digits and _; not a reserved name.",
@@ -296,6 +301,7 @@ func (*VarName) jsonSchema() map[string]any {
 // pattern (a digit other than 0) keeps zero out.
 const durationPattern = `^\+?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$`
 
+// jsonSchema describes a Duration: a positive number of seconds or a duration string.
 func (*Duration) jsonSchema() map[string]any {
 	return map[string]any{
 		"description": "A length of time: 500ms, 5s, 10m, 2h, 1h30m, or a number of seconds; more than zero.",
@@ -309,6 +315,7 @@ func (*Duration) jsonSchema() map[string]any {
 	}
 }
 
+// jsonSchema describes Assignments: a mapping of variable names to expressions.
 func (*Assignments) jsonSchema() map[string]any {
 	return map[string]any{
 		"description":          "Variable → expression, set in order.",
@@ -318,10 +325,12 @@ func (*Assignments) jsonSchema() map[string]any {
 	}
 }
 
+// jsonSchema describes a Tree: any value.
 func (*Tree) jsonSchema() map[string]any {
 	return map[string]any{"description": "Any value; its strings are templates."}
 }
 
+// jsonSchema describes a Message: a text, or a mapping of its fields with something to show.
 func (*Message) jsonSchema() map[string]any {
 	m := structSchema(reflect.TypeFor[messageFields]())
 	m["anyOf"] = oneRequired("text", "image", "gif", "card", "carousel", "dropdown")
@@ -332,6 +341,7 @@ func (*Message) jsonSchema() map[string]any {
 	}
 }
 
+// jsonSchema describes a Choice: a title, or a mapping of title and payload.
 func (*Choice) jsonSchema() map[string]any {
 	return map[string]any{
 		"description": "A quick reply or drop-down option: a title that is also sent back, or {title, payload}.",
@@ -339,6 +349,7 @@ func (*Choice) jsonSchema() map[string]any {
 	}
 }
 
+// jsonSchema describes a Button: a mapping with a title and exactly one action.
 func (*Button) jsonSchema() map[string]any {
 	s := structSchema(reflect.TypeFor[buttonFields]())
 	s["description"] = "A button: a title and exactly one of payload, url or webview."
@@ -346,6 +357,7 @@ func (*Button) jsonSchema() map[string]any {
 	return s
 }
 
+// jsonSchema describes a Validate mapping and the rules between its fields.
 func (*Validate) jsonSchema() map[string]any {
 	s := structSchema(reflect.TypeFor[validateFields]())
 	s["description"] = "What an input block accepts: exactly one of type, entity or options."
@@ -370,6 +382,7 @@ func (*Validate) jsonSchema() map[string]any {
 	return s
 }
 
+// jsonSchema describes Keywords: a mapping of non-blank keywords to block ids.
 func (*Keywords) jsonSchema() map[string]any {
 	return map[string]any{
 		"type":                 "object",
@@ -378,6 +391,7 @@ func (*Keywords) jsonSchema() map[string]any {
 	}
 }
 
+// jsonSchema describes a NotUnderstood: a block id, or {block, counter}.
 func (*NotUnderstood) jsonSchema() map[string]any {
 	return map[string]any{
 		"oneOf": []any{
@@ -387,6 +401,7 @@ func (*NotUnderstood) jsonSchema() map[string]any {
 	}
 }
 
+// jsonSchema describes Variables: a mapping of variable names to any starting value.
 func (*Variables) jsonSchema() map[string]any {
 	return map[string]any{
 		"type":                 "object",
@@ -395,6 +410,7 @@ func (*Variables) jsonSchema() map[string]any {
 	}
 }
 
+// jsonSchema describes Intents: a mapping of intent names to non-empty lists of examples.
 func (*Intents) jsonSchema() map[string]any {
 	return map[string]any{
 		"type":          "object",
@@ -408,6 +424,7 @@ func (*Intents) jsonSchema() map[string]any {
 	}
 }
 
+// jsonSchema describes Entities: a mapping of entity names to {values} or {pattern}.
 func (*Entities) jsonSchema() map[string]any {
 	ef := reflect.TypeFor[entityFields]()
 	pattern := schemaFor(reflect.TypeFor[string]())
@@ -437,6 +454,7 @@ func (*Entities) jsonSchema() map[string]any {
 	}
 }
 
+// jsonSchema describes Functions: a mapping of function names to their declarations.
 func (*Functions) jsonSchema() map[string]any {
 	return map[string]any{
 		"type":                 "object",
@@ -445,6 +463,7 @@ func (*Functions) jsonSchema() map[string]any {
 	}
 }
 
+// jsonSchema describes Parameters: a mapping of parameter names to their declarations.
 func (*Parameters) jsonSchema() map[string]any {
 	return map[string]any{
 		"type":                 "object",
@@ -453,6 +472,7 @@ func (*Parameters) jsonSchema() map[string]any {
 	}
 }
 
+// jsonSchema describes Blocks: a non-empty mapping of block ids to blocks.
 func (*Blocks) jsonSchema() map[string]any {
 	return map[string]any{
 		"type":                 "object",

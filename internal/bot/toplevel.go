@@ -12,6 +12,14 @@ func quote(s string) string { return fmt.Sprintf("%q", s) }
 
 func joinNames(names []string) string { return strings.Join(names, ", ") }
 
+// andList joins names as in "a, b and c".
+func andList(names []string) string {
+	if len(names) < 2 {
+		return joinNames(names)
+	}
+	return joinNames(names[:len(names)-1]) + " and " + names[len(names)-1]
+}
+
 // Keyword is a message that (re)starts the bot at a block.
 type Keyword struct {
 	Text  string
@@ -41,7 +49,7 @@ func (ks *Keywords) decodeNode(d *decoder, n *yaml.Node) {
 		d.errorf(n, "keywords must be a mapping of keyword to block, not %s", kindName(n))
 		return
 	}
-	seen := map[string]Pos{}
+	seen := map[string]Keyword{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key := resolve(n.Content[i])
 		text := strings.TrimSpace(key.Value)
@@ -51,11 +59,15 @@ func (ks *Keywords) decodeNode(d *decoder, n *yaml.Node) {
 		}
 		norm := strings.ToLower(text)
 		if first, dup := seen[norm]; dup {
-			d.errorf(key, "duplicate keyword %q (first at line %d; keywords ignore case)", text, first.Line)
+			if first.Text == text {
+				d.errorf(key, "duplicate keyword %q (first at line %d)", text, first.Pos.Line)
+			} else {
+				d.errorf(key, "duplicate keyword %q: keywords ignore case, so it is the same as %q at line %d", text, first.Text, first.Pos.Line)
+			}
 			continue
 		}
-		seen[norm] = posOf(key)
 		k := Keyword{Text: text, Pos: posOf(key)}
+		seen[norm] = k
 		k.Block.decodeNode(d, resolve(n.Content[i+1]))
 		*ks = append(*ks, k)
 	}
@@ -194,7 +206,7 @@ func (es *Entities) decodeNode(d *decoder, n *yaml.Node) {
 			case "pattern":
 				d.decode(f[1], structValue(&e.Pattern), "pattern")
 				if _, err := regexp.Compile(e.Pattern); err != nil {
-					d.errorf(f[1], "the pattern of %s does not compile: %v", what, err)
+					d.errorf(f[1], "the pattern of %s does not compile: %s", what, regexpError(err))
 				}
 			default:
 				d.errorf(f[0], "unknown field %q in %s%s", f[0].Value, what, suggest(f[0].Value, []string{"values", "pattern"}))

@@ -1,7 +1,10 @@
 package bot
 
 import (
+	"errors"
+	"fmt"
 	"regexp"
+	"regexp/syntax"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -32,36 +35,55 @@ func (v *Validate) decodeNode(d *decoder, n *yaml.Node) {
 	if n.Kind != yaml.MappingNode {
 		return
 	}
-	set := 0
-	for _, b := range []bool{v.Type != "", v.Entity != "", v.Options != nil} {
-		if b {
-			set++
+	var has []string
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{{"type", v.Type != ""}, {"entity", v.Entity != ""}, {"options", v.Options != nil}} {
+		if f.set {
+			has = append(has, f.name)
 		}
 	}
-	if set != 1 {
-		d.errorf(n, "validate needs exactly one of type, entity or options")
+	switch len(has) {
+	case 0:
+		d.errorf(n, "validate needs one of type, entity or options")
+	case 1:
+	default:
+		d.errorf(n, "validate has %s; give only one of type, entity or options", andList(has))
 	}
 	switch {
 	case v.Type == "regex" && v.Pattern == "":
 		d.errorf(n, "validate type regex needs a pattern")
 	case v.Type != "regex" && v.Pattern != "":
-		d.errorf(n, "pattern is only used with type: regex")
+		d.errorf(valueOf(n, "pattern"), "pattern is only used with type: regex")
 	case v.Pattern != "":
-		re, err := regexp.Compile(`^(?:` + v.Pattern + `)$`)
-		if err != nil {
-			d.errorf(n, "pattern does not compile: %v", err)
+		_, err := regexp.Compile(v.Pattern) // for a message about the pattern as written
+		if err == nil {
+			v.Regexp, err = regexp.Compile(`^(?:` + v.Pattern + `)$`)
 		}
-		v.Regexp = re
+		if err != nil {
+			d.errorf(valueOf(n, "pattern"), "the pattern does not compile: %s", regexpError(err))
+		}
 	}
 	if (v.Min != nil || v.Max != nil) && v.Type != "number" {
 		d.errorf(n, "min and max are only used with type: number")
 	}
 	if v.Entity != "" {
-		name, pos := v.Entity, v.Pos
+		name, pos := v.Entity, posOf(valueOf(n, "entity"))
 		d.later(func(c *Checker) {
 			if !c.HasEntity(name) {
 				c.Errorf(pos, "validate uses the entity %q, which is neither declared in entities nor built in%s", name, suggest(name, c.EntityNames()))
 			}
 		})
 	}
+}
+
+// regexpError says what is wrong with a regular expression, without the
+// "error parsing regexp" that the regexp package puts first.
+func regexpError(err error) string {
+	var se *syntax.Error
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%s in `%s`", se.Code, se.Expr)
+	}
+	return err.Error()
 }

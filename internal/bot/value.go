@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -17,36 +18,201 @@ import (
 // structValue returns the settable struct behind p, for decodeStruct.
 func structValue(p any) reflect.Value { return reflect.ValueOf(p).Elem() }
 
-// sourcePos maps a byte offset inside a scalar's text back to the file.
-// It is exact for plain and quoted one-line scalars and for block scalars
-// (| and >) whose lines keep their indentation; elsewhere it is the
-// scalar's own position.
+// sourcePos maps a byte offset inside a scalar's value back to the file.
+// It follows the scalar's style: the opening quote and the escapes of
+// quoted scalars, the indentation of block scalars (| and >), and the lines
+// that plain, quoted and folded scalars join into one. Where the value
+// cannot be matched with the source, it is the scalar's own position.
 func (d *decoder) sourcePos(n *yaml.Node, offset int) Pos {
 	p := posOf(n)
-	text := n.Value
-	if offset < 0 || offset > len(text) {
+	if offset < 0 || offset > len(n.Value) || n.Line < 1 || n.Line > len(d.lines) {
 		return p
 	}
-	switch n.Style {
-	case yaml.LiteralStyle, yaml.FoldedStyle:
-		before := text[:offset]
-		line := strings.Count(before, "\n")
-		col := offset - (strings.LastIndexByte(before, '\n') + 1)
-		indent := 0
-		if l := n.Line + 1 + line; l-1 < len(d.lines) {
-			indent = len(d.lines[l-1]) - len(strings.TrimLeft(d.lines[l-1], " "))
-		}
-		return Pos{Line: n.Line + 1 + line, Col: indent + col + 1}
-	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
-		if !strings.Contains(text, "\n") {
-			return Pos{Line: p.Line, Col: p.Col + 1 + offset}
-		}
-	default:
-		if !strings.Contains(text, "\n") {
-			return Pos{Line: p.Line, Col: p.Col + offset}
+	var (
+		at Pos
+		ok bool
+	)
+	if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		at, ok = d.blockScalarPos(n, offset)
+	} else {
+		at, ok = d.flowScalarPos(n, offset)
+	}
+	if !ok {
+		return p
+	}
+	return at
+}
+
+// blockScalarPos finds offset in a | or > scalar, whose lines follow the
+// header line, each indented like the first line that is not blank. Every
+// line's text is in the value in order; only the line breaks between them
+// may have become spaces (>).
+func (d *decoder) blockScalarPos(n *yaml.Node, offset int) (Pos, bool) {
+	indent := -1
+	for _, line := range d.lines[n.Line:] {
+		if strings.TrimSpace(line) != "" {
+			indent = len(line) - len(strings.TrimLeft(line, " "))
+			break
 		}
 	}
-	return p
+	if indent < 0 {
+		return Pos{}, false
+	}
+	done := 0 // the value up to here is matched
+	for i := n.Line; i < len(d.lines); i++ {
+		line := strings.TrimRight(d.lines[i], "\r")
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		if len(line)-len(strings.TrimLeft(line, " ")) < indent {
+			break
+		}
+		text := line[indent:]
+		at := strings.Index(n.Value[done:], text)
+		if at < 0 {
+			return Pos{}, false
+		}
+		at += done
+		if offset < at {
+			// In the line breaks before this line.
+			return Pos{Line: i + 1, Col: columnOf(line, indent)}, true
+		}
+		if offset <= at+len(text) {
+			return Pos{Line: i + 1, Col: columnOf(line, indent+offset-at)}, true
+		}
+		done = at + len(text)
+	}
+	return Pos{}, false
+}
+
+// flowScalarPos finds offset in a plain, single- or double-quoted scalar by
+// walking its source from the node's position, character by character.
+func (d *decoder) flowScalarPos(n *yaml.Node, offset int) (Pos, bool) {
+	double := n.Style&yaml.DoubleQuotedStyle != 0
+	single := n.Style&yaml.SingleQuotedStyle != 0
+	li := n.Line - 1
+	line := d.lines[li]
+	bi := byteIndex(line, n.Column)
+	if n.Style&yaml.TaggedStyle != 0 && strings.HasPrefix(line[bi:], "!") {
+		// Skip the tag (!!str) and the spaces after it.
+		for bi < len(line) && line[bi] != ' ' {
+			bi++
+		}
+		for bi < len(line) && line[bi] == ' ' {
+			bi++
+		}
+	}
+	if double || single {
+		if bi >= len(line) || (line[bi] != '"' && line[bi] != '\'') {
+			return Pos{}, false
+		}
+		bi++
+	}
+	value := n.Value
+	for i := 0; ; {
+		if i >= offset {
+			return Pos{Line: li + 1, Col: columnOf(line, bi)}, true
+		}
+		rest := line[bi:]
+		if double && strings.HasPrefix(rest, "\\") && strings.TrimSpace(rest[1:]) == "" {
+			// An escaped line break joins the lines with nothing between.
+			if li++; li >= len(d.lines) {
+				return Pos{}, false
+			}
+			line = d.lines[li]
+			bi = len(line) - len(strings.TrimLeft(line, " \t"))
+			continue
+		}
+		if strings.TrimSpace(rest) == "" {
+			// A line break is a space in the value, or a newline for each
+			// blank line that follows it.
+			blanks := 0
+			for li++; li < len(d.lines) && strings.TrimSpace(d.lines[li]) == ""; li++ {
+				blanks++
+			}
+			if li >= len(d.lines) {
+				return Pos{}, false
+			}
+			line = d.lines[li]
+			bi = len(line) - len(strings.TrimLeft(line, " \t"))
+			sep := " "
+			if blanks > 0 {
+				sep = strings.Repeat("\n", blanks)
+			}
+			if !strings.HasPrefix(value[i:], sep) {
+				return Pos{}, false
+			}
+			i += len(sep)
+			continue
+		}
+		switch {
+		case double && rest[0] == '\\':
+			src, val := escapeLen(rest)
+			if src == 0 {
+				return Pos{}, false
+			}
+			if offset < i+val {
+				// Inside the character the escape stands for.
+				return Pos{Line: li + 1, Col: columnOf(line, bi)}, true
+			}
+			i, bi = i+val, bi+src
+		case single && strings.HasPrefix(rest, "''"):
+			i, bi = i+1, bi+2
+		case rest[0] == value[i]:
+			i, bi = i+1, bi+1
+		default:
+			return Pos{}, false
+		}
+	}
+}
+
+// escapeLen returns how many bytes the escape sequence at the start of s
+// (a double-quoted scalar's source, from its backslash) takes in the source
+// and in the value; 0, 0 when it is not one.
+func escapeLen(s string) (src, val int) {
+	if len(s) < 2 {
+		return 0, 0
+	}
+	digits := 0
+	switch s[1] {
+	case 'x':
+		digits = 2
+	case 'u':
+		digits = 4
+	case 'U':
+		digits = 8
+	case 'N', '_':
+		return 2, 2 // U+0085, U+00A0
+	case 'L', 'P':
+		return 2, 3 // U+2028, U+2029
+	default:
+		return 2, 1
+	}
+	if len(s) < 2+digits {
+		return 0, 0
+	}
+	r, err := strconv.ParseUint(s[2:2+digits], 16, 32)
+	if err != nil || utf8.RuneLen(rune(r)) < 0 {
+		return 0, 0
+	}
+	return 2 + digits, utf8.RuneLen(rune(r))
+}
+
+// byteIndex returns the byte index of the col-th character (1-based, as
+// YAML counts columns) of line.
+func byteIndex(line string, col int) int {
+	for i := range line {
+		if col--; col <= 0 {
+			return i
+		}
+	}
+	return len(line)
+}
+
+// columnOf returns the 1-based column, in characters, of the byte index bi
+// of line.
+func columnOf(line string, bi int) int {
+	return utf8.RuneCountInString(line[:min(bi, len(line))]) + 1
 }
 
 // exprProblem reports a compile error of an expression or template at the
@@ -83,9 +249,7 @@ func (t *Template) decodeNode(d *decoder, n *yaml.Node) {
 		c, _ = expr.CompileTemplate("")
 	}
 	t.Template = c
-	if names := c.Names(); len(names) > 0 {
-		d.reads = append(d.reads, readUse{names: names, pos: t.Pos, block: d.block})
-	}
+	d.addReads(n, c.Names(), true)
 }
 
 // Expr is an expression (a condition, a parameter, a set value), compiled
@@ -107,9 +271,42 @@ func (x *Expr) decodeNode(d *decoder, n *yaml.Node) {
 		p, _ = expr.Compile("nil")
 	}
 	x.Program = p
-	if names := p.Names(); len(names) > 0 {
-		d.reads = append(d.reads, readUse{names: names, pos: x.Pos, block: d.block})
+	d.addReads(n, p.Names(), false)
+}
+
+// addReads records the names that the expression or template in the
+// scalar n reads, each where it is first read.
+func (d *decoder) addReads(n *yaml.Node, names []string, template bool) {
+	for _, name := range names {
+		pos := posOf(n)
+		if i := nameOffset(n.Value, name, template); i >= 0 {
+			pos = d.sourcePos(n, i)
+		}
+		d.reads = append(d.reads, readUse{name: name, pos: pos, block: d.block})
 	}
+}
+
+// nameOffset returns the byte offset in src of the first use of name: a
+// whole word not after a dot (user.name does not read name), inside a {{ }}
+// part when src is a template; -1 when there is none.
+func nameOffset(src, name string, template bool) int {
+	isWord := func(c byte) bool {
+		return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+	}
+	for from := 0; from < len(src); {
+		i := strings.Index(src[from:], name)
+		if i < 0 {
+			return -1
+		}
+		i += from
+		end := i + len(name)
+		if (i == 0 || !isWord(src[i-1]) && src[i-1] != '.') && (end == len(src) || !isWord(src[end])) &&
+			(!template || strings.LastIndex(src[:i], "{{") > strings.LastIndex(src[:i], "}}")) {
+			return i
+		}
+		from = i + 1
+	}
+	return -1
 }
 
 // Reserved lists the names that are always in scope in expressions and

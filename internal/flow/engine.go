@@ -16,6 +16,8 @@ package flow
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/confab/confab/internal/bot"
@@ -235,7 +237,7 @@ func (t *Turn) resume() (Outcome, error) {
 func (t *Turn) run(out Outcome) error {
 	for steps := 0; out.next != ""; steps++ {
 		if steps >= t.eng.opts.MaxSteps {
-			return fmt.Errorf("the flow went through %d blocks without waiting for the user; is there a loop? (last block %q)", steps, out.next)
+			return t.loopError(steps, out.next)
 		}
 		b := t.eng.bot.Block(out.next)
 		if b == nil {
@@ -247,6 +249,24 @@ func (t *Turn) run(out Outcome) error {
 		out = r.Enter(t, b)
 	}
 	return nil
+}
+
+// loopError explains a turn that entered too many blocks. When next was
+// entered before in this turn, it names the loop's blocks from there.
+func (t *Turn) loopError(steps int, next string) error {
+	var loop []string
+	for i := len(t.trace) - 1; i >= 0; i-- {
+		s := &t.trace[i]
+		if s.Kind != StepEnter {
+			continue
+		}
+		loop = append(loop, s.Block)
+		if s.Block == next {
+			slices.Reverse(loop)
+			return fmt.Errorf("the flow went through %d blocks without waiting for the user: it loops through %s → %s", steps, strings.Join(loop, " → "), next)
+		}
+	}
+	return fmt.Errorf("the flow went through %d blocks without waiting for the user; is there a loop? (last block %q)", steps, next)
 }
 
 // now is the time of the event, for kinds that need it.

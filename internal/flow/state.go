@@ -62,7 +62,10 @@ type Comment struct {
 	Time time.Time `json:"time"`
 }
 
-// Clone returns a copy of s that shares nothing mutable with it.
+// Clone returns a copy of s whose Vars map and Recent slice can be changed
+// without changing s. The User, Conversation and Last.Entities maps, the
+// Pending call and the values inside Vars are shared: the engine never
+// changes them in place, and callers must not either.
 func (s State) Clone() State {
 	c := s
 	if s.Vars != nil {

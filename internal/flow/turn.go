@@ -34,7 +34,12 @@ var emptyMap = map[string]any{}
 func (e *Engine) newTurn(st State, ev Event) *Turn {
 	if st.Vars == nil {
 		st.Vars = make(map[string]any, len(e.bot.Variables))
-		for _, v := range e.bot.Variables {
+	}
+	// Declared variables the state lacks (a new conversation, variables
+	// the host set first, a bot version that declares more) start at their
+	// defaults.
+	for _, v := range e.bot.Variables {
+		if _, ok := st.Vars[v.Name]; !ok {
 			st.Vars[v.Name] = v.Default
 		}
 	}
