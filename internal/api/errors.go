@@ -50,6 +50,9 @@ func fail(status int, msg string) error { return &httpError{status: status, msg:
 // else is a 500 whose cause goes to the log only.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, msg, pointer := s.classify(r, err)
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "5")
+	}
 	writeProblem(w, status, msg, pointer)
 }
 
@@ -65,6 +68,9 @@ func (s *Server) classify(r *http.Request, err error) (int, string, string) {
 		return http.StatusNotFound, "not found", ""
 	case errors.Is(err, store.ErrConflict):
 		return http.StatusConflict, "conflict with the current state", ""
+	case errors.Is(err, store.ErrUnavailable):
+		s.Log.Warn("the database is unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		return http.StatusServiceUnavailable, "the database is unavailable; try again shortly", ""
 	}
 	s.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	return http.StatusInternalServerError, "internal error; the cause is in the server log", ""

@@ -51,8 +51,11 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 	} else if he.pointer != "" {
 		msg = he.pointer + ": " + msg
 	}
-	if status == http.StatusUnauthorized {
+	switch status {
+	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="confab"`)
+	case http.StatusServiceUnavailable:
+		w.Header().Set("Retry-After", "5")
 	}
 	writeJSON(w, status, sendFailure{Success: false, Error: msg})
 }

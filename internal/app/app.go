@@ -89,6 +89,33 @@ func ensureProject(ctx context.Context, s store.Store, cfg config.Config, out io
 	return p, nil
 }
 
+// declareChannels creates the channels of the configuration file, or
+// brings existing ones in line with it.
+func declareChannels(ctx context.Context, s store.Store, p store.Project, bots *Bots, specs []config.ChannelSpec, now time.Time) error {
+	for _, spec := range specs {
+		if !bots.Has(spec.Bot) {
+			return fmt.Errorf("channel %s: no bot %q is served", spec.ID, spec.Bot)
+		}
+		if _, err := webhook.ParseSecret(spec.WebhookSecret); err != nil {
+			return fmt.Errorf("channel %s: webhook_secret: %w", spec.ID, err)
+		}
+		c := store.Channel{ID: spec.ID, ProjectID: p.ID, Bot: spec.Bot, TokenHash: token.Hash(spec.Token), WebhookURL: spec.WebhookURL,
+			WebhookSecret: spec.WebhookSecret, Keywords: spec.Keywords, CreatedAt: now, UpdatedAt: now}
+		old, err := s.GetChannel(ctx, p.ID, spec.ID)
+		switch {
+		case err == nil:
+			c.CreatedAt = old.CreatedAt
+			err = s.UpdateChannel(ctx, c)
+		case errors.Is(err, store.ErrNotFound):
+			err = s.CreateChannel(ctx, c)
+		}
+		if err != nil {
+			return fmt.Errorf("channel %s: %w", spec.ID, err)
+		}
+	}
+	return nil
+}
+
 // channelSigners signs deliveries with their channel's secret.
 type channelSigners struct{ store store.Store }
 
@@ -124,7 +151,11 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		return err
 	}
 	defer s.Close()
-	if _, err := ensureProject(ctx, s, cfg, out, time.Now()); err != nil {
+	project, err := ensureProject(ctx, s, cfg, out, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := declareChannels(ctx, s, project, bots, cfg.Channels, time.Now()); err != nil {
 		return err
 	}
 	// Calls a user waits on may take up to 30 s; webhook attempts set their

@@ -39,8 +39,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		schemaCmd(kinds),
 		chatCmd(kinds),
 		testCmd(kinds),
-		serveCmd(),
-		migrateCmd(),
+		serveCmd(args),
+		migrateCmd(args),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",

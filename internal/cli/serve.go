@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 // CONFAB_* variables already applied) are the flags' defaults: flags win.
 func serverFlags(cmd *cobra.Command, cfg *config.Config) {
 	f := cmd.Flags()
+	f.String("config", "", "a YAML configuration file (CONFAB_CONFIG); flags and CONFAB_* variables override it")
 	f.StringVar(&cfg.Addr, "addr", cfg.Addr, "address to listen on (CONFAB_ADDR)")
 	f.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory for the SQLite database (CONFAB_DATA)")
 	f.StringVar(&cfg.BotsDir, "bots", cfg.BotsDir, "folder of bot files to serve (CONFAB_BOTS)")
@@ -28,10 +30,28 @@ func serverFlags(cmd *cobra.Command, cfg *config.Config) {
 	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json (CONFAB_LOG_FORMAT)")
 }
 
-func loadConfig() (config.Config, error) {
-	cfg := config.Default()
-	err := cfg.ApplyEnv(os.Environ())
-	return cfg, err
+// loadConfig builds the configuration before the flags: defaults, the
+// configuration file (--config or CONFAB_CONFIG), the CONFAB_* variables.
+func loadConfig(args []string) (config.Config, error) {
+	environ := os.Environ()
+	if path := configFlag(args); path != "" {
+		environ = append(environ, "CONFAB_CONFIG="+path)
+	}
+	return config.Load(environ)
+}
+
+// configFlag finds --config's value in args before cobra parses them (the
+// file's values are the other flags' defaults).
+func configFlag(args []string) string {
+	for i, a := range args {
+		if v, ok := strings.CutPrefix(a, "--config="); ok {
+			return v
+		}
+		if a == "--config" && i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return ""
 }
 
 func newLogger(cmd *cobra.Command, format string) *slog.Logger {
@@ -41,8 +61,8 @@ func newLogger(cmd *cobra.Command, format string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 }
 
-func serveCmd() *cobra.Command {
-	cfg, envErr := loadConfig()
+func serveCmd(args []string) *cobra.Command {
+	cfg, envErr := loadConfig(args)
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the Confab server",
@@ -65,8 +85,8 @@ new requests get 503, turns in flight finish, and it exits 0.`,
 	return cmd
 }
 
-func migrateCmd() *cobra.Command {
-	cfg, envErr := loadConfig()
+func migrateCmd(args []string) *cobra.Command {
+	cfg, envErr := loadConfig(args)
 	cmd := &cobra.Command{
 		Use:   "migrate",
 		Short: "Bring the database schema up to date, then exit",
@@ -86,6 +106,7 @@ func migrateCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
+	f.String("config", "", "a YAML configuration file (CONFAB_CONFIG)")
 	f.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory for the SQLite database (CONFAB_DATA)")
 	f.StringVar(&cfg.DatabaseURL, "database", cfg.DatabaseURL, "postgres://... to use PostgreSQL (CONFAB_DATABASE_URL)")
 	return cmd

@@ -52,10 +52,28 @@ type Config struct {
 	// Secrets is what bots see as secret.NAME: every CONFAB_SECRET_NAME
 	// variable. Never logged.
 	Secrets map[string]string
+	// Channels are API channels declared in the configuration file
+	// (--config, CONFAB_CONFIG).
+	Channels []ChannelSpec
 }
 
 // DefaultRetrySchedule is the webhook retry schedule of QUALITY.md.
 var DefaultRetrySchedule = []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}
+
+// Load builds the configuration in order: defaults, the file named by
+// CONFAB_CONFIG (if any), then the CONFAB_* variables of environ. Flags are
+// applied afterwards by the caller.
+func Load(environ []string) (Config, error) {
+	c := Default()
+	for _, kv := range environ {
+		if name, value, _ := strings.Cut(kv, "="); name == "CONFAB_CONFIG" && value != "" {
+			if err := c.ApplyFile(value); err != nil {
+				return c, err
+			}
+		}
+	}
+	return c, c.ApplyEnv(environ)
+}
 
 // Default returns the defaults.
 func Default() Config {
@@ -156,6 +174,9 @@ func (c Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("shutdown timeout must be more than zero"))
 	}
+	for i, ch := range c.Channels {
+		errs = append(errs, ch.validate(i)...)
+	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log format %q: use text or json", c.LogFormat))
 	}
@@ -181,4 +202,25 @@ func (c Config) String() string {
 	}
 	return fmt.Sprintf("addr=%s data=%s bots=%s database=%q admin_token=%q allow_net=%v retry_schedule=%v secrets=%v",
 		c.Addr, c.DataDir, c.BotsDir, db, admin, c.AllowNet, c.RetrySchedule, secrets)
+}
+
+func (ch ChannelSpec) validate(i int) []error {
+	var errs []error
+	where := fmt.Sprintf("channels[%d]", i)
+	if ch.ID == "" {
+		errs = append(errs, fmt.Errorf("%s: id is required", where))
+	}
+	if ch.Bot == "" {
+		errs = append(errs, fmt.Errorf("%s: bot is required", where))
+	}
+	if !strings.HasPrefix(ch.WebhookURL, "http://") && !strings.HasPrefix(ch.WebhookURL, "https://") {
+		errs = append(errs, fmt.Errorf("%s: webhook_url must be an http or https URL", where))
+	}
+	if len(ch.Token) < 32 {
+		errs = append(errs, fmt.Errorf("%s: token must have at least 32 characters (use ${NAME} to read it from the environment)", where))
+	}
+	if !strings.HasPrefix(ch.WebhookSecret, "whsec_") {
+		errs = append(errs, fmt.Errorf("%s: webhook_secret must be a whsec_... secret", where))
+	}
+	return errs
 }

@@ -23,6 +23,9 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrConflict means a unique key is taken, or a lease was lost.
 	ErrConflict = errors.New("conflict")
+	// ErrUnavailable means the database cannot be reached or is
+	// overloaded; the operation may succeed later.
+	ErrUnavailable = errors.New("the database is unavailable")
 )
 
 // Store is the whole persistence of a Confab server. Every method is safe

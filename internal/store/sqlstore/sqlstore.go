@@ -8,12 +8,15 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/confab/confab/internal/store"
@@ -36,6 +39,11 @@ type Dialect struct {
 	MapError func(error) error
 	// Migrations holds NNNN_name.sql files applied in order.
 	Migrations fs.FS
+	// MigrateLock is run first in each migration transaction so that
+	// processes migrating one database at once take turns (an advisory
+	// lock on PostgreSQL; empty on SQLite, whose write transactions
+	// already exclude each other).
+	MigrateLock string
 }
 
 // DB is a store on database/sql. Writes go through W; reads through R
@@ -85,6 +93,10 @@ func (db *DB) err(err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.ErrNotFound
 	}
+	var ne net.Error
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) || errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED) {
+		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+	}
 	return db.d.MapError(err)
 }
 
@@ -106,9 +118,17 @@ func (db *DB) tx(ctx context.Context, f func(tx *sql.Tx) error) error {
 }
 
 // Migrate applies the dialect's migrations that are not applied yet, each
-// in its own transaction.
+// in its own transaction. Processes that migrate one database at once take
+// turns; each migration is applied once.
 func (db *DB) Migrate(ctx context.Context) error {
-	if _, err := db.W.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if err := db.migrateLock(ctx, tx); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	entries, err := fs.ReadDir(db.d.Migrations, ".")
@@ -127,18 +147,21 @@ func (db *DB) Migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("migrate: %s: the name must start with a number", name)
 		}
-		var applied int
-		if err := db.W.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), version).Scan(&applied); err != nil {
-			return fmt.Errorf("migrate: %w", err)
-		}
-		if applied > 0 {
-			continue
-		}
 		body, err := fs.ReadFile(db.d.Migrations, name)
 		if err != nil {
 			return err
 		}
 		err = db.tx(ctx, func(tx *sql.Tx) error {
+			if err := db.migrateLock(ctx, tx); err != nil {
+				return err
+			}
+			var applied int
+			if err := tx.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), version).Scan(&applied); err != nil {
+				return err
+			}
+			if applied > 0 {
+				return nil
+			}
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 				return err
 			}
@@ -150,4 +173,13 @@ func (db *DB) Migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// migrateLock takes the dialect's migration lock, if it has one.
+func (db *DB) migrateLock(ctx context.Context, tx *sql.Tx) error {
+	if db.d.MigrateLock == "" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, db.d.MigrateLock)
+	return err
 }
