@@ -9,8 +9,6 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Validation types that an input block accepts in `validate: {type: ...}`.
-var validationTypes = []string{"date", "email", "number", "phone", "regex", "text", "time", "url"}
 
 // Validate says what an input block accepts: a typed value, an entity's
 // value, or one of a list of options. Exactly one of Type, Entity and

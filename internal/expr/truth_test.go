@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -24,7 +25,7 @@ func TestTruthy(t *testing.T) {
 		{"uint zero", uint(0), false},
 		{"uint", uint16(2), true},
 		{"float zero", 0.0, false},
-		{"negative zero", -0.0, false},
+		{"negative zero", math.Copysign(0, -1), false},
 		{"float", 0.5, true},
 		{"float32 zero", float32(0), false},
 		{"empty string", "", false},

@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/confab/confab/internal/bot"
 	"github.com/confab/confab/internal/nlp"
@@ -269,5 +268,3 @@ func (t *Turn) loopError(steps int, next string) error {
 	return fmt.Errorf("the flow went through %d blocks without waiting for the user; is there a loop? (last block %q)", steps, next)
 }
 
-// now is the time of the event, for kinds that need it.
-func (t *Turn) now() time.Time { return t.ev.Time }
