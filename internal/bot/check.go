@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"fmt"
 	"regexp"
 	"sort"
 	"time"
@@ -92,11 +93,23 @@ func checkFunctions(c *Checker) {
 		for _, p := range f.Parameters {
 			for _, v := range p.Enum {
 				if !valueHasType(v, p.Type) {
-					c.Errorf(p.Pos, "enum value %v of parameter %q is not a %s", v, p.Name, p.Type)
+					c.Errorf(p.Pos, "enum value %s of parameter %q is not a %s", showValue(v), p.Name, p.Type)
 				}
 			}
 		}
 	}
+}
+
+// showValue writes a plain YAML value as the bot file would: null, quoted
+// text, numbers and booleans as they are.
+func showValue(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return fmt.Sprintf("%q", v)
+	}
+	return fmt.Sprint(v)
 }
 
 // valueHasType reports whether v is a value of a function parameter type.

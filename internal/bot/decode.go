@@ -37,9 +37,8 @@ type decoder struct {
 // refUse is one reference to a block, from the block `from` ("" when it
 // comes from the top level of the file).
 type refUse struct {
-	from  string
-	field string
-	ref   *Ref
+	from string
+	ref  *Ref
 }
 
 // varUse is a variable written by a block (save, set, map ...).
@@ -263,7 +262,9 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, what string) {
 		}
 		v.SetFloat(f)
 	case reflect.Interface:
-		v.Set(reflect.ValueOf(nodeValue(n)))
+		if x := nodeValue(n); x != nil { // null leaves v nil; reflect cannot Set a nil
+			v.Set(reflect.ValueOf(x))
+		}
 	default:
 		panic(fmt.Sprintf("bot: no decoding for %s", v.Type()))
 	}

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -67,11 +68,15 @@ func syntaxProblem(file string, data []byte, err error) Problem {
 		p.Pos.Line, _ = strconv.Atoi(m[1])
 		msg = m[2]
 	}
+	p.Msg = "YAML syntax error: " + msg
+	if strings.Contains(msg, "UTF-8") || strings.Contains(msg, "control characters") {
+		p.Pos = badCharPos(data)
+		return p
+	}
 	lines := strings.Split(string(data), "\n")
 	if l := firstFailingLine(lines, msg, p.Pos.Line); l > 0 {
 		p.Pos.Line = l
 	}
-	p.Msg = "YAML syntax error: " + msg
 	if p.Pos.Line < 1 || p.Pos.Line > len(lines) {
 		return p
 	}
@@ -117,10 +122,11 @@ func syntaxProblem(file string, data []byte, err error) Problem {
 // lines fail to parse with the message msg, or 0. The YAML library reports
 // a line at or before that one (the line where the string, mapping or list
 // that holds the problem starts, counted from 1 or from 0), or the last line
-// when that start is line 1; so line 1 is tried, then the lines from the one
-// before reported on, at most maxTries of them.
+// when that start is line 1. So line 1 is tried, then the lines from the one
+// before reported on; after the first few, a binary search takes over,
+// which assumes that once a beginning of the file fails, longer ones fail
+// the same way.
 func firstFailingLine(lines []string, msg string, reported int) int {
-	const maxTries = 200
 	fails := func(n int) bool {
 		var doc yaml.Node
 		err := yaml.NewDecoder(strings.NewReader(strings.Join(lines[:n], "\n") + "\n")).Decode(&doc)
@@ -133,15 +139,57 @@ func firstFailingLine(lines []string, msg string, reported int) int {
 		}
 		return got == msg
 	}
-	if len(lines) > 0 && fails(1) {
+	if len(lines) == 0 {
+		return 0
+	}
+	if fails(1) {
 		return 1
 	}
-	for n := max(2, reported-1); n <= min(len(lines), reported-1+maxTries); n++ {
+	const linear = 20
+	from := max(2, reported-1)
+	for n := from; n <= min(len(lines), from+linear); n++ {
 		if fails(n) {
 			return n
 		}
 	}
-	return 0
+	lo, hi := from+linear+1, len(lines)
+	if lo > hi || !fails(hi) {
+		return 0
+	}
+	for lo < hi {
+		if mid := (lo + hi) / 2; fails(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo
+}
+
+// badCharPos returns the position of the first character of data that is
+// not valid UTF-8 or that YAML does not allow (control characters other
+// than tab, line feed and carriage return), or 1:1.
+func badCharPos(data []byte) Pos {
+	pos := Pos{Line: 1, Col: 1}
+	for len(data) > 0 {
+		r, size := utf8.DecodeRune(data)
+		ok := r != utf8.RuneError || size > 1
+		switch {
+		case r == '\t' || r == '\n' || r == '\r' || r == 0x85:
+		case r < 0x20 || 0x7f <= r && r < 0xa0 || r == 0xfeff && pos != (Pos{Line: 1, Col: 1}) || 0xd800 <= r && r < 0xe000 || r == 0xfffe || r == 0xffff:
+			ok = false
+		}
+		if !ok {
+			return pos
+		}
+		if r == '\n' {
+			pos.Line, pos.Col = pos.Line+1, 1
+		} else {
+			pos.Col++
+		}
+		data = data[size:]
+	}
+	return Pos{Line: 1, Col: 1}
 }
 
 // unclosedQuote returns the byte index of the quote that opens a quoted
