@@ -9,7 +9,6 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-
 // Validate says what an input block accepts: a typed value, an entity's
 // value, or one of a list of options. Exactly one of Type, Entity and
 // Options is set.

@@ -267,4 +267,3 @@ func (t *Turn) loopError(steps int, next string) error {
 	}
 	return fmt.Errorf("the flow went through %d blocks without waiting for the user; is there a loop? (last block %q)", steps, next)
 }
-
