@@ -7,16 +7,13 @@ package postgres
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 
-	"github.com/confab/confab/internal/store"
 	"github.com/confab/confab/internal/store/sqlstore"
 )
 
@@ -25,9 +22,6 @@ var migrations embed.FS
 
 // PoolSize is the most connections a store opens to the server.
 const PoolSize = 16
-
-// uniqueViolation is PostgreSQL's SQLSTATE for a taken unique key.
-const uniqueViolation = "23505"
 
 // Open connects to the database at url (a postgres:// URL or a key=value
 // connection string, as pgx parses it) and checks that it answers. Call
@@ -53,14 +47,8 @@ func Open(ctx context.Context, url string) (*sqlstore.DB, error) {
 		ForUpdate:  "FOR UPDATE",
 		MapError:   mapError,
 		Migrations: sub,
+		// Processes starting at once migrate one after another; the key
+		// is per schema, so schemas of one database migrate independently.
+		MigrateLock: `SELECT pg_advisory_xact_lock(hashtext('confab.migrate.' || current_schema()))`,
 	}), nil
-}
-
-// mapError maps a unique violation to store.ErrConflict.
-func mapError(err error) error {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == uniqueViolation {
-		return fmt.Errorf("%w: %v", store.ErrConflict, err)
-	}
-	return err
 }

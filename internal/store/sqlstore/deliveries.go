@@ -88,6 +88,9 @@ func (db *DB) ListDeliveries(ctx context.Context, projectID, channelID string, l
 		out = append(out, d)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, db.err(err)
+	}
 	for i := range out {
 		if out[i].History, err = db.attempts(ctx, out[i].ID); err != nil {
 			return nil, db.err(err)

@@ -53,10 +53,15 @@ func (db *DB) Accept(ctx context.Context, in store.Inbound) (store.Accepted, err
 func (db *DB) user(ctx context.Context, tx *sql.Tx, in store.Inbound, now int64) (int64, error) {
 	if in.UserID != nil {
 		id := *in.UserID
-		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO users (project_id, id, created_at) VALUES (?, ?, ?) ON CONFLICT (project_id, id) DO NOTHING`), in.ProjectID, id, now); err != nil {
+		// Move the project's counter past the given id first, as taking a
+		// new id does (project row, then user row: no deadlock with a
+		// concurrent new user that gets this id), and only when it is not
+		// past it yet, so messages of existing users do not all queue on
+		// the project row.
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE projects SET next_user_id = ? WHERE id = ? AND next_user_id <= ?`), id+1, in.ProjectID, id); err != nil {
 			return 0, err
 		}
-		_, err := tx.ExecContext(ctx, db.q(`UPDATE projects SET next_user_id = CASE WHEN next_user_id > ? THEN next_user_id ELSE ? END WHERE id = ?`), id, id+1, in.ProjectID)
+		_, err := tx.ExecContext(ctx, db.q(`INSERT INTO users (project_id, id, created_at) VALUES (?, ?, ?) ON CONFLICT (project_id, id) DO NOTHING`), in.ProjectID, id, now)
 		return id, err
 	}
 	if in.SenderID != "" {
