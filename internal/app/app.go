@@ -151,6 +151,13 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		return err
 	}
 	defer s.Close()
+	if cfg.DatabaseURL == "" {
+		// SQLite serves one process: leases found at start were left by a
+		// process that died, and its work can resume at once.
+		if err := s.ReleaseLeases(ctx); err != nil {
+			return err
+		}
+	}
 	project, err := ensureProject(ctx, s, cfg, out, time.Now())
 	if err != nil {
 		return err

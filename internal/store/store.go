@@ -68,12 +68,21 @@ type Store interface {
 	// was lost to another worker (nothing is written then).
 	CompleteTurn(ctx context.Context, r TurnResult) error
 
+	// RenewTurn extends the lease of a turn in flight; ErrConflict when the
+	// lease is no longer the owner's.
+	RenewTurn(ctx context.Context, conversationID, owner string, until time.Time) error
+	// ReleaseLeases drops every lease of turns and deliveries. Call it only
+	// when this process is the database's only user (SQLite), at start: the
+	// leases it finds were left by a process that died.
+	ReleaseLeases(ctx context.Context) error
+
 	// ClaimDeliveries leases up to limit deliveries that are due, taking
 	// for each conversation only its oldest undelivered one (per-
 	// conversation FIFO).
 	ClaimDeliveries(ctx context.Context, lease Lease, limit int) ([]Delivery, error)
 	// RecordAttempt logs an attempt and moves the delivery on: delivered,
-	// dead, or pending again at NextAt. The lease is released.
+	// dead, or pending again at NextAt. The lease is released. ErrConflict
+	// (and nothing written) when a.Owner no longer holds the lease.
 	RecordAttempt(ctx context.Context, a Attempt, next DeliveryUpdate) error
 	// ListDeliveries returns a channel's deliveries, newest first, each
 	// with its attempts.

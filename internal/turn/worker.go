@@ -29,7 +29,7 @@ type Bots interface {
 // Config tunes a Worker. Zero values take the defaults.
 type Config struct {
 	Owner       string        // lease owner name; default "turn-<random>"
-	Lease       time.Duration // how long a claim lasts; default 60s
+	Lease       time.Duration // how long a claim lasts; renewed while the turn runs; default 10s
 	Batch       int           // conversations claimed at once; default 64
 	Concurrency int           // turns run at once; default 64
 	Poll        time.Duration // how often to look for work without a wake-up; default 500ms
@@ -56,7 +56,7 @@ func New(s store.Store, bots Bots, exec flow.Executor, log *slog.Logger, cfg Con
 		cfg.Owner = store.NewID("turn")
 	}
 	if cfg.Lease == 0 {
-		cfg.Lease = 60 * time.Second
+		cfg.Lease = 10 * time.Second
 	}
 	if cfg.Batch == 0 {
 		cfg.Batch = 64
@@ -105,7 +105,9 @@ func (w *Worker) Run(ctx context.Context) {
 			go func() {
 				defer func() { <-sem; w.inflight.Done() }()
 				// A turn in flight finishes even when the server stops.
+				stop := w.keepLease(t.Conversation.ID)
 				w.runTurn(context.WithoutCancel(ctx), t)
+				stop()
 				w.Wake()
 			}()
 		}
@@ -119,6 +121,32 @@ func (w *Worker) Run(ctx context.Context) {
 		case <-tick.C:
 		}
 	}
+}
+
+// keepLease renews a turn's lease every third of its length until the
+// returned stop is called, so that a turn that waits on slow calls is not
+// taken over by another worker, while a worker that died loses its
+// leases within one lease length.
+func (w *Worker) keepLease(conversationID string) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(w.cfg.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				ctx, cancel := context.WithTimeout(context.Background(), w.cfg.Lease/3)
+				err := w.store.RenewTurn(ctx, conversationID, w.cfg.Owner, w.now().Add(w.cfg.Lease))
+				cancel()
+				if err != nil {
+					w.log.Warn("renewing a turn's lease", "conversation", conversationID, "err", err)
+				}
+			}
+		}
+	}()
+	return func() { close(done) }
 }
 
 // runTurn runs one conversation's waiting messages and commits the result.
@@ -141,7 +169,7 @@ func (w *Worker) runTurn(ctx context.Context, t store.Turn) {
 	for _, m := range t.Messages {
 		handled = m.Seq
 		if !ok {
-			log.Error("the conversation's bot is not loaded; the message is kept unanswered", "seq", m.Seq)
+			log.Error("the conversation's bot is not served: the message gets no reply", "seq", m.Seq)
 			continue
 		}
 		if isKeyword(ch.Keywords, m.Text) {

@@ -37,7 +37,7 @@ type DelivererConfig struct {
 	Schedule    []time.Duration // retry waits; default DefaultSchedule
 	Jitter      float64         // ± fraction of each wait; default 0.2 (negative: none)
 	Concurrency int             // attempts at once; default 64
-	Lease       time.Duration   // default 2 × AttemptTimeout
+	Lease       time.Duration   // default AttemptTimeout + 5s
 	Poll        time.Duration   // default 250ms
 }
 
@@ -73,7 +73,7 @@ func NewDeliverer(s store.Store, client *http.Client, signers Signers, log *slog
 		cfg.Concurrency = 64
 	}
 	if cfg.Lease == 0 {
-		cfg.Lease = 2 * AttemptTimeout
+		cfg.Lease = AttemptTimeout + 5*time.Second
 	}
 	if cfg.Poll == 0 {
 		cfg.Poll = 250 * time.Millisecond

@@ -57,8 +57,12 @@ func (db *DB) ClaimDeliveries(ctx context.Context, lease store.Lease, limit int)
 func (db *DB) RecordAttempt(ctx context.Context, a store.Attempt, next store.DeliveryUpdate) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		var n int
-		if err := tx.QueryRowContext(ctx, db.q(`SELECT attempts FROM deliveries WHERE id = ? `+db.d.ForUpdate), a.DeliveryID).Scan(&n); err != nil {
+		var owner string
+		if err := tx.QueryRowContext(ctx, db.q(`SELECT attempts, lease_owner FROM deliveries WHERE id = ? `+db.d.ForUpdate), a.DeliveryID).Scan(&n, &owner); err != nil {
 			return err
+		}
+		if owner != "" && owner != a.Owner {
+			return store.ErrConflict // the lease ran out and another worker holds it now
 		}
 		n++
 		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO delivery_attempts (delivery_id, n, owner, at, status, latency_us, error, excerpt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),

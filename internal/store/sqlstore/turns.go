@@ -1,10 +1,12 @@
 package sqlstore
 
 import (
+	"errors"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"strings"
+	"time"
 
 	"github.com/confab/confab/internal/store"
 )
@@ -239,4 +241,25 @@ func (db *DB) Messages(ctx context.Context, projectID, conversationID string) ([
 func (db *DB) GetConversation(ctx context.Context, projectID, id string) (store.Conversation, error) {
 	c, err := scanConversation(db.R.QueryRowContext(ctx, db.q(`SELECT `+conversationColumns+conversationFrom+` WHERE c.project_id = ? AND c.id = ?`), projectID, id))
 	return c, db.err(err)
+}
+
+// RenewTurn extends a turn's lease while its owner still holds it.
+func (db *DB) RenewTurn(ctx context.Context, conversationID, owner string, until time.Time) error {
+	res, err := db.W.ExecContext(ctx, db.q(`UPDATE turn_queue SET lease_until = ? WHERE conversation_id = ? AND lease_owner = ?`), ms(until), conversationID, owner)
+	if err := db.affected(res, err); errors.Is(err, store.ErrNotFound) {
+		return store.ErrConflict
+	} else {
+		return err
+	}
+}
+
+// ReleaseLeases drops every lease (see store.Store).
+func (db *DB) ReleaseLeases(ctx context.Context) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE turn_queue SET lease_owner = '', lease_until = 0 WHERE lease_until > 0`); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET lease_owner = '', lease_until = 0 WHERE lease_until > 0`)
+		return err
+	})
 }

@@ -44,7 +44,7 @@ CREATE UNIQUE INDEX users_sender ON users(project_id, sender_id) WHERE sender_id
 CREATE TABLE conversations (
     id          TEXT PRIMARY KEY,
     project_id  TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
-    channel_id  TEXT NOT NULL,
+    channel_id  TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
     bot         TEXT NOT NULL,
     user_id     INTEGER NOT NULL,
     state       BLOB,
@@ -79,7 +79,7 @@ CREATE INDEX turn_queue_due ON turn_queue(lease_until, queued_at);
 CREATE TABLE deliveries (
     id              TEXT PRIMARY KEY,
     project_id      TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
-    channel_id      TEXT NOT NULL,
+    channel_id      TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
     conversation_id TEXT NOT NULL,
     seq             INTEGER NOT NULL,
     url             TEXT NOT NULL,
