@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -92,7 +93,13 @@ func (s *Server) Drain() { s.draining.Store(true) }
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.draining.Load() && r.URL.Path != "/healthz" && r.URL.Path != "/metrics" {
 		w.Header().Set("Retry-After", "5")
-		writeProblem(w, http.StatusServiceUnavailable, "the server is shutting down; try again", "")
+		const msg = "the server is shutting down; try again"
+		if r.URL.Path == "/v1/messages" {
+			writeJSON(w, http.StatusServiceUnavailable, sendFailure{Success: false, Error: msg})
+		} else {
+			writeProblem(w, http.StatusServiceUnavailable, msg, "")
+		}
+		s.Metrics.requests.WithLabelValues("draining", "503").Inc()
 		return
 	}
 	start := time.Now()
@@ -102,7 +109,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if pattern == "" {
 		pattern = "unmatched"
 	}
-	s.Metrics.requests.WithLabelValues(pattern, http.StatusText(rw.status)).Inc()
+	s.Metrics.requests.WithLabelValues(pattern, strconv.Itoa(rw.status)).Inc()
 	s.Metrics.latency.WithLabelValues(pattern).Observe(time.Since(start).Seconds())
 }
 

@@ -47,12 +47,12 @@ func jsonError(err error) error {
 		return badRequest("", "the body is empty; send a JSON object")
 	case errors.As(err, &ute):
 		ptr := pointer(ute.Field)
-		return badRequest(ptr, fmt.Sprintf("%s must be %s, not %s", where(ptr), jsonType(ute.Type.Kind().String()), ute.Value))
+		return badRequest(ptr, fmt.Sprintf("must be %s, not %s", jsonType(ute.Type.Kind().String()), ute.Value))
 	case errors.As(err, &se):
 		return badRequest("", fmt.Sprintf("the body is not valid JSON at byte %d: %v", se.Offset, se))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return badRequest("/"+name, fmt.Sprintf("unknown field %q", name))
+		return badRequest("/"+name, "unknown field")
 	}
 	return badRequest("", "the body is not valid JSON: "+err.Error())
 }
@@ -63,13 +63,6 @@ func pointer(field string) string {
 		return ""
 	}
 	return "/" + strings.ReplaceAll(field, ".", "/")
-}
-
-func where(ptr string) string {
-	if ptr == "" {
-		return "the body"
-	}
-	return ptr
 }
 
 func jsonType(kind string) string {

@@ -159,7 +159,8 @@ func TestSendErrors(t *testing.T) {
 		{"wrong token", map[string]any{"message": "hi", "token": "nope"}, 401, "wrong channelID or token"},
 		{"no message", map[string]any{}, 400, "/message: message is required"},
 		{"userID not a number", map[string]any{"message": "hi", "userID": "x"}, 400, "/userID"},
-		{"unknown field", map[string]any{"message": "hi", "colour": "red"}, 400, `/colour: unknown field "colour"`},
+		{"unknown field", map[string]any{"message": "hi", "colour": "red"}, 400, `/colour: unknown field`},
+		{"userID a string", map[string]any{"message": "hi", "userID": "7"}, 400, "/userID: must be a number, not string"},
 		{"bad attachment", map[string]any{"message": "hi", "attachments": []any{map[string]any{"base64": "xyz"}}}, 400, "/attachments/0: base64 must be a data URL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
