@@ -32,5 +32,8 @@ bots: build
 	bin/confab validate bots/
 	bin/confab test bots/
 
+# End to end, under 2 minutes: the relay baselines, then Confab on SQLite and
+# PostgreSQL (CONFAB_BENCH_DATABASE_URL, skipped when unreachable); see
+# docs/performance.md.
 bench:
-	go test -run '^$$' -bench . -benchmem ./internal/flow/ ./internal/expr/ ./internal/nlp/
+	go run ./bench -duration 10s -concurrency 64
