@@ -53,7 +53,7 @@ func Open(path string) (*sqlstore.DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	sub, _ := fs.Sub(migrations, "migrations")
-	return sqlstore.New(w, r, sqlstore.Dialect{Name: "sqlite", MapError: mapError, Migrations: sub}), nil
+	return sqlstore.New(w, r, sqlstore.Dialect{Name: "sqlite", GroupCommit: true, MapError: mapError, Migrations: sub}), nil
 }
 
 // mapError maps SQLite's constraint and busy errors to the store's

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/confab/confab/internal/store"
@@ -23,7 +22,7 @@ func scanDelivery(row interface{ Scan(...any) error }) (store.Delivery, error) {
 func (db *DB) ClaimDeliveries(ctx context.Context, lease store.Lease, limit int) ([]store.Delivery, error) {
 	var out []store.Delivery
 	now := ms(lease.Now)
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *txn) error {
 		rows, err := tx.QueryContext(ctx, db.q(`SELECT `+deliveryColumns+` FROM deliveries d
 			WHERE status = 'pending' AND next_at <= ? AND lease_until <= ?
 			  AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.conversation_id = d.conversation_id AND e.status = 'pending' AND e.seq < d.seq)
@@ -55,7 +54,7 @@ func (db *DB) ClaimDeliveries(ctx context.Context, lease store.Lease, limit int)
 
 // RecordAttempt logs one attempt and moves the delivery on.
 func (db *DB) RecordAttempt(ctx context.Context, a store.Attempt, next store.DeliveryUpdate) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(tx *txn) error {
 		var n int
 		var owner string
 		if err := tx.QueryRowContext(ctx, db.q(`SELECT attempts, lease_owner FROM deliveries WHERE id = ? `+db.d.ForUpdate), a.DeliveryID).Scan(&n, &owner); err != nil {
@@ -78,7 +77,7 @@ func (db *DB) RecordAttempt(ctx context.Context, a store.Attempt, next store.Del
 // ListDeliveries returns a channel's deliveries with their attempts,
 // newest first.
 func (db *DB) ListDeliveries(ctx context.Context, projectID, channelID string, limit int) ([]store.Delivery, error) {
-	rows, err := db.R.QueryContext(ctx, db.q(`SELECT `+deliveryColumns+` FROM deliveries WHERE project_id = ? AND channel_id = ? ORDER BY created_at DESC, seq DESC LIMIT ?`), projectID, channelID, limit)
+	rows, err := db.read(ctx, db.q(`SELECT `+deliveryColumns+` FROM deliveries WHERE project_id = ? AND channel_id = ? ORDER BY created_at DESC, seq DESC LIMIT ?`), projectID, channelID, limit)
 	if err != nil {
 		return nil, db.err(err)
 	}
@@ -104,7 +103,7 @@ func (db *DB) ListDeliveries(ctx context.Context, projectID, channelID string, l
 }
 
 func (db *DB) attempts(ctx context.Context, id string) ([]store.Attempt, error) {
-	rows, err := db.R.QueryContext(ctx, db.q(`SELECT owner, at, status, latency_us, error, excerpt FROM delivery_attempts WHERE delivery_id = ? ORDER BY n`), id)
+	rows, err := db.read(ctx, db.q(`SELECT owner, at, status, latency_us, error, excerpt FROM delivery_attempts WHERE delivery_id = ? ORDER BY n`), id)
 	if err != nil {
 		return nil, err
 	}
@@ -124,12 +123,12 @@ func (db *DB) attempts(ctx context.Context, id string) ([]store.Attempt, error) 
 
 // ReplayDelivery makes a dead delivery pending again.
 func (db *DB) ReplayDelivery(ctx context.Context, projectID, id string, now time.Time) error {
-	res, err := db.W.ExecContext(ctx, db.q(`UPDATE deliveries SET status = 'pending', next_at = ?, lease_owner = '', lease_until = 0 WHERE project_id = ? AND id = ? AND status = 'dead'`), ms(now), projectID, id)
+	res, err := db.write(ctx, db.q(`UPDATE deliveries SET status = 'pending', next_at = ?, lease_owner = '', lease_until = 0 WHERE project_id = ? AND id = ? AND status = 'dead'`), ms(now), projectID, id)
 	if err := db.affected(res, err); err != store.ErrNotFound {
 		return err
 	}
 	var status string
-	if err := db.R.QueryRowContext(ctx, db.q(`SELECT status FROM deliveries WHERE project_id = ? AND id = ?`), projectID, id).Scan(&status); err != nil {
+	if err := db.readRow(ctx, db.q(`SELECT status FROM deliveries WHERE project_id = ? AND id = ?`), projectID, id).Scan(&status); err != nil {
 		return db.err(err)
 	}
 	return store.ErrConflict

@@ -10,7 +10,7 @@ import (
 
 // CreateProject stores a new project.
 func (db *DB) CreateProject(ctx context.Context, p store.Project) error {
-	_, err := db.W.ExecContext(ctx, db.q(`INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?)`), p.ID, p.Name, ms(p.CreatedAt))
+	_, err := db.write(ctx, db.q(`INSERT INTO projects (id, name, created_at) VALUES (?, ?, ?)`), p.ID, p.Name, ms(p.CreatedAt))
 	return db.err(err)
 }
 
@@ -18,14 +18,14 @@ func (db *DB) CreateProject(ctx context.Context, p store.Project) error {
 func (db *DB) FirstProject(ctx context.Context) (store.Project, error) {
 	var p store.Project
 	var created int64
-	err := db.R.QueryRowContext(ctx, `SELECT id, name, created_at FROM projects ORDER BY created_at, id LIMIT 1`).Scan(&p.ID, &p.Name, &created)
+	err := db.readRow(ctx, `SELECT id, name, created_at FROM projects ORDER BY created_at, id LIMIT 1`).Scan(&p.ID, &p.Name, &created)
 	p.CreatedAt = fromMS(created)
 	return p, db.err(err)
 }
 
 // CreateToken stores a token's hash.
 func (db *DB) CreateToken(ctx context.Context, t store.Token) error {
-	_, err := db.W.ExecContext(ctx, db.q(`INSERT INTO tokens (id, project_id, name, kind, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+	_, err := db.write(ctx, db.q(`INSERT INTO tokens (id, project_id, name, kind, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
 		t.ID, t.ProjectID, t.Name, t.Kind, t.Prefix, t.Hash, ms(t.CreatedAt))
 	return db.err(err)
 }
@@ -34,7 +34,7 @@ func (db *DB) CreateToken(ctx context.Context, t store.Token) error {
 func (db *DB) TokenByHash(ctx context.Context, hash []byte) (store.Token, error) {
 	var t store.Token
 	var created int64
-	err := db.R.QueryRowContext(ctx, db.q(`SELECT id, project_id, name, kind, prefix, hash, created_at FROM tokens WHERE hash = ?`), hash).
+	err := db.readRow(ctx, db.q(`SELECT id, project_id, name, kind, prefix, hash, created_at FROM tokens WHERE hash = ?`), hash).
 		Scan(&t.ID, &t.ProjectID, &t.Name, &t.Kind, &t.Prefix, &t.Hash, &created)
 	t.CreatedAt = fromMS(created)
 	return t, db.err(err)
@@ -66,26 +66,26 @@ func keywordsJSON(k []string) string {
 
 // CreateChannel stores a new channel; ErrConflict when the id is taken.
 func (db *DB) CreateChannel(ctx context.Context, c store.Channel) error {
-	_, err := db.W.ExecContext(ctx, db.q(`INSERT INTO channels (`+channelColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+	_, err := db.write(ctx, db.q(`INSERT INTO channels (`+channelColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		c.ID, c.ProjectID, c.Bot, c.TokenHash, c.WebhookURL, c.WebhookSecret, keywordsJSON(c.Keywords), ms(c.CreatedAt), ms(c.UpdatedAt))
 	return db.err(err)
 }
 
 // GetChannel returns a channel of a project.
 func (db *DB) GetChannel(ctx context.Context, projectID, id string) (store.Channel, error) {
-	c, err := scanChannel(db.R.QueryRowContext(ctx, db.q(`SELECT `+channelColumns+` FROM channels WHERE project_id = ? AND id = ?`), projectID, id))
+	c, err := scanChannel(db.readRow(ctx, db.q(`SELECT `+channelColumns+` FROM channels WHERE project_id = ? AND id = ?`), projectID, id))
 	return c, db.err(err)
 }
 
 // ChannelByID returns a channel by id alone.
 func (db *DB) ChannelByID(ctx context.Context, id string) (store.Channel, error) {
-	c, err := scanChannel(db.R.QueryRowContext(ctx, db.q(`SELECT `+channelColumns+` FROM channels WHERE id = ?`), id))
+	c, err := scanChannel(db.readRow(ctx, db.q(`SELECT `+channelColumns+` FROM channels WHERE id = ?`), id))
 	return c, db.err(err)
 }
 
 // ListChannels returns a project's channels, oldest first.
 func (db *DB) ListChannels(ctx context.Context, projectID string) ([]store.Channel, error) {
-	rows, err := db.R.QueryContext(ctx, db.q(`SELECT `+channelColumns+` FROM channels WHERE project_id = ? ORDER BY created_at, id`), projectID)
+	rows, err := db.read(ctx, db.q(`SELECT `+channelColumns+` FROM channels WHERE project_id = ? ORDER BY created_at, id`), projectID)
 	if err != nil {
 		return nil, db.err(err)
 	}
@@ -103,14 +103,14 @@ func (db *DB) ListChannels(ctx context.Context, projectID string) ([]store.Chann
 
 // UpdateChannel replaces a channel's settings.
 func (db *DB) UpdateChannel(ctx context.Context, c store.Channel) error {
-	res, err := db.W.ExecContext(ctx, db.q(`UPDATE channels SET bot = ?, token_hash = ?, webhook_url = ?, webhook_secret = ?, keywords = ?, updated_at = ? WHERE project_id = ? AND id = ?`),
+	res, err := db.write(ctx, db.q(`UPDATE channels SET bot = ?, token_hash = ?, webhook_url = ?, webhook_secret = ?, keywords = ?, updated_at = ? WHERE project_id = ? AND id = ?`),
 		c.Bot, c.TokenHash, c.WebhookURL, c.WebhookSecret, keywordsJSON(c.Keywords), ms(c.UpdatedAt), c.ProjectID, c.ID)
 	return db.affected(res, err)
 }
 
 // DeleteChannel deletes a channel.
 func (db *DB) DeleteChannel(ctx context.Context, projectID, id string) error {
-	res, err := db.W.ExecContext(ctx, db.q(`DELETE FROM channels WHERE project_id = ? AND id = ?`), projectID, id)
+	res, err := db.write(ctx, db.q(`DELETE FROM channels WHERE project_id = ? AND id = ?`), projectID, id)
 	return db.affected(res, err)
 }
 

@@ -37,6 +37,11 @@ type Dialect struct {
 	// MapError turns native errors into store.ErrNotFound / ErrConflict
 	// (wrapped), leaving others as they are.
 	MapError func(error) error
+	// GroupCommit runs write transactions through one writer goroutine
+	// that commits the transactions waiting at the same moment together
+	// (SQLite, whose single writer connection would otherwise run them one
+	// commit at a time). Each caller still waits for its own commit.
+	GroupCommit bool
 	// Migrations holds NNNN_name.sql files applied in order.
 	Migrations fs.FS
 	// MigrateLock is run first in each migration transaction so that
@@ -52,15 +57,32 @@ type Dialect struct {
 type DB struct {
 	W, R *sql.DB
 	d    Dialect
+
+	rStmts     stmtCache
+	ops        chan op // group commit queue; nil without group commit
+	writerDone chan struct{}
 }
 
 var _ store.Store = (*DB)(nil)
 
 // New wraps open connections.
-func New(w, r *sql.DB, d Dialect) *DB { return &DB{W: w, R: r, d: d} }
+func New(w, r *sql.DB, d Dialect) *DB {
+	db := &DB{W: w, R: r, d: d, rStmts: stmtCache{db: r}}
+	if d.GroupCommit {
+		db.ops = make(chan op, 256)
+		db.writerDone = make(chan struct{})
+		go db.writer()
+	}
+	return db
+}
 
-// Close closes both pools.
+// Close stops the group-commit writer and closes both pools.
 func (db *DB) Close() error {
+	if db.ops != nil {
+		close(db.ops)
+		<-db.writerDone
+	}
+	db.rStmts.close()
 	err := db.W.Close()
 	if db.R != db.W {
 		err = errors.Join(err, db.R.Close())
@@ -104,8 +126,17 @@ func ms(t time.Time) int64 { return t.UnixMilli() }
 
 func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
 
-// tx runs f in a transaction, committing when it returns nil.
-func (db *DB) tx(ctx context.Context, f func(tx *sql.Tx) error) error {
+// tx runs f in a transaction, committing when it returns nil. With group
+// commit (SQLite) it runs in the writer's next batch.
+func (db *DB) tx(ctx context.Context, f func(tx *txn) error) error {
+	if db.ops != nil {
+		return db.group(ctx, f)
+	}
+	return db.rawTx(ctx, func(tx *sql.Tx) error { return f(&txn{db: db, tx: tx}) })
+}
+
+// rawTx runs f in a transaction of its own on the writer pool.
+func (db *DB) rawTx(ctx context.Context, f func(tx *sql.Tx) error) error {
 	tx, err := db.W.BeginTx(ctx, nil)
 	if err != nil {
 		return db.err(err)
@@ -121,7 +152,7 @@ func (db *DB) tx(ctx context.Context, f func(tx *sql.Tx) error) error {
 // in its own transaction. Processes that migrate one database at once take
 // turns; each migration is applied once.
 func (db *DB) Migrate(ctx context.Context) error {
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.rawTx(ctx, func(tx *sql.Tx) error {
 		if err := db.migrateLock(ctx, tx); err != nil {
 			return err
 		}
@@ -151,7 +182,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		err = db.tx(ctx, func(tx *sql.Tx) error {
+		err = db.rawTx(ctx, func(tx *sql.Tx) error {
 			if err := db.migrateLock(ctx, tx); err != nil {
 				return err
 			}

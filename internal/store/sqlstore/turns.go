@@ -1,10 +1,10 @@
 package sqlstore
 
 import (
-	"errors"
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
@@ -16,7 +16,7 @@ import (
 func (db *DB) Accept(ctx context.Context, in store.Inbound) (store.Accepted, error) {
 	var acc store.Accepted
 	now := ms(in.Now)
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *txn) error {
 		uid, err := db.user(ctx, tx, in, now)
 		if err != nil {
 			return err
@@ -52,7 +52,7 @@ func (db *DB) Accept(ctx context.Context, in store.Inbound) (store.Accepted, err
 }
 
 // user finds or creates the user of an inbound message.
-func (db *DB) user(ctx context.Context, tx *sql.Tx, in store.Inbound, now int64) (int64, error) {
+func (db *DB) user(ctx context.Context, tx *txn, in store.Inbound, now int64) (int64, error) {
 	if in.UserID != nil {
 		id := *in.UserID
 		// Move the project's counter past the given id first, as taking a
@@ -106,7 +106,7 @@ func scanConversation(row interface{ Scan(...any) error }) (store.Conversation, 
 // ClaimTurns leases conversations with unhandled messages.
 func (db *DB) ClaimTurns(ctx context.Context, lease store.Lease, limit int) ([]store.Turn, error) {
 	var turns []store.Turn
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.tx(ctx, func(tx *txn) error {
 		rows, err := tx.QueryContext(ctx, db.q(`SELECT conversation_id FROM turn_queue WHERE lease_until <= ? ORDER BY queued_at LIMIT ? `+db.d.SkipLocked), ms(lease.Now), limit)
 		if err != nil {
 			return err
@@ -180,7 +180,7 @@ func (db *DB) messages(ctx context.Context, q querier, query string, args ...any
 // the handled mark, and the release (or removal) of the turn job.
 func (db *DB) CompleteTurn(ctx context.Context, r store.TurnResult) error {
 	now := ms(r.Now)
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(tx *txn) error {
 		var owner string
 		err := tx.QueryRowContext(ctx, db.q(`SELECT lease_owner FROM turn_queue WHERE conversation_id = ? `+db.d.ForUpdate), r.ConversationID).Scan(&owner)
 		if err == sql.ErrNoRows || (err == nil && owner != r.Owner) {
@@ -239,13 +239,13 @@ func (db *DB) Messages(ctx context.Context, projectID, conversationID string) ([
 
 // GetConversation returns a conversation of a project.
 func (db *DB) GetConversation(ctx context.Context, projectID, id string) (store.Conversation, error) {
-	c, err := scanConversation(db.R.QueryRowContext(ctx, db.q(`SELECT `+conversationColumns+conversationFrom+` WHERE c.project_id = ? AND c.id = ?`), projectID, id))
+	c, err := scanConversation(db.readRow(ctx, db.q(`SELECT `+conversationColumns+conversationFrom+` WHERE c.project_id = ? AND c.id = ?`), projectID, id))
 	return c, db.err(err)
 }
 
 // RenewTurn extends a turn's lease while its owner still holds it.
 func (db *DB) RenewTurn(ctx context.Context, conversationID, owner string, until time.Time) error {
-	res, err := db.W.ExecContext(ctx, db.q(`UPDATE turn_queue SET lease_until = ? WHERE conversation_id = ? AND lease_owner = ?`), ms(until), conversationID, owner)
+	res, err := db.write(ctx, db.q(`UPDATE turn_queue SET lease_until = ? WHERE conversation_id = ? AND lease_owner = ?`), ms(until), conversationID, owner)
 	if err := db.affected(res, err); errors.Is(err, store.ErrNotFound) {
 		return store.ErrConflict
 	} else {
@@ -255,7 +255,7 @@ func (db *DB) RenewTurn(ctx context.Context, conversationID, owner string, until
 
 // ReleaseLeases drops every lease (see store.Store).
 func (db *DB) ReleaseLeases(ctx context.Context) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE turn_queue SET lease_owner = '', lease_until = 0 WHERE lease_until > 0`); err != nil {
 			return err
 		}

@@ -1,0 +1,101 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+)
+
+// maxBatch caps the transactions one group commit takes.
+const maxBatch = 128
+
+// op is a write transaction waiting for the group-commit writer.
+type op struct {
+	ctx  context.Context
+	f    func(tx *txn) error
+	done chan error
+}
+
+// group hands f to the writer and waits for its commit. It waits even when
+// ctx ends meanwhile, so that the answer always tells whether f committed.
+func (db *DB) group(ctx context.Context, f func(tx *txn) error) error {
+	o := op{ctx: ctx, f: f, done: make(chan error, 1)}
+	select {
+	case db.ops <- o:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return <-o.done
+}
+
+// writer runs the queued write transactions: each batch is the
+// transactions waiting at that moment, in one database transaction with a
+// savepoint each, so that one failing rolls back alone.
+func (db *DB) writer() {
+	defer close(db.writerDone)
+	batch := make([]op, 0, maxBatch)
+	for first := range db.ops {
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case o, ok := <-db.ops:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, o)
+			default:
+				break fill
+			}
+		}
+		db.runBatch(batch)
+	}
+}
+
+func (db *DB) runBatch(batch []op) {
+	results := make([]error, len(batch))
+	tx, err := db.W.BeginTx(context.Background(), nil)
+	if err != nil {
+		for _, o := range batch {
+			o.done <- db.err(err)
+		}
+		return
+	}
+	t := &txn{db: db, tx: tx, stmts: map[string]*sql.Stmt{}}
+	ctx := context.Background()
+	single := len(batch) == 1
+	for i, o := range batch {
+		if err := o.ctx.Err(); err != nil {
+			results[i] = err
+			continue
+		}
+		if single {
+			results[i] = o.f(t)
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT op"); err != nil {
+			results[i] = err
+			continue
+		}
+		if err := o.f(t); err != nil {
+			results[i] = err
+			_, _ = tx.ExecContext(ctx, "ROLLBACK TO op")
+		}
+		_, _ = tx.ExecContext(ctx, "RELEASE op")
+	}
+	if single && results[0] != nil {
+		_ = tx.Rollback()
+		batch[0].done <- db.err(results[0])
+		return
+	}
+	commitErr := tx.Commit()
+	for i, o := range batch {
+		switch {
+		case results[i] != nil:
+			o.done <- db.err(results[i])
+		case commitErr != nil:
+			o.done <- db.err(commitErr)
+		default:
+			o.done <- nil
+		}
+	}
+}

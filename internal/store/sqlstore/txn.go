@@ -1,0 +1,140 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+)
+
+// stmtCache keeps one prepared statement per query text on a pool, so that
+// the database parses each query once (SQLite spends a large part of a
+// write transaction parsing otherwise).
+type stmtCache struct {
+	db *sql.DB
+	m  sync.Map // query → *sql.Stmt
+}
+
+func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := c.m.Load(query); ok {
+		return s.(*sql.Stmt), nil
+	}
+	s, err := c.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := c.m.LoadOrStore(query, s); loaded {
+		s.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return s, nil
+}
+
+func (c *stmtCache) close() {
+	c.m.Range(func(k, v any) bool {
+		v.(*sql.Stmt).Close()
+		c.m.Delete(k)
+		return true
+	})
+}
+
+// txn is a write transaction. Under group commit its statements are
+// prepared once per batch and reused by every transaction of the batch;
+// otherwise they run as they are (pgx caches prepared statements itself).
+// Queries are given already rewritten for the dialect (db.q).
+type txn struct {
+	db    *DB
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt // nil: no statement cache
+}
+
+func (t *txn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := t.stmts[query]; ok {
+		return s, nil
+	}
+	s, err := t.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	t.stmts[query] = s
+	return s, nil
+}
+
+// ExecContext runs a statement in the transaction.
+func (t *txn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if t.stmts == nil {
+		return t.tx.ExecContext(ctx, query, args...)
+	}
+	s, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(ctx, args...)
+}
+
+// QueryContext runs a query in the transaction.
+func (t *txn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if t.stmts == nil {
+		return t.tx.QueryContext(ctx, query, args...)
+	}
+	s, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+// QueryRowContext runs a query that returns one row in the transaction.
+func (t *txn) QueryRowContext(ctx context.Context, query string, args ...any) *row {
+	if t.stmts == nil {
+		return &row{row: t.tx.QueryRowContext(ctx, query, args...)}
+	}
+	s, err := t.stmt(ctx, query)
+	if err != nil {
+		return &row{err: err}
+	}
+	return &row{row: s.QueryRowContext(ctx, args...)}
+}
+
+// row is a *sql.Row or the error that kept it from being made.
+type row struct {
+	row *sql.Row
+	err error
+}
+
+// Scan copies the row's columns into dest.
+func (r *row) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	return r.row.Scan(dest...)
+}
+
+// readRow runs a one-row query on the read pool with a prepared statement.
+func (db *DB) readRow(ctx context.Context, query string, args ...any) *row {
+	s, err := db.rStmts.get(ctx, query)
+	if err != nil {
+		return &row{err: err}
+	}
+	return &row{row: s.QueryRowContext(ctx, args...)}
+}
+
+// read runs a query on the read pool with a prepared statement.
+func (db *DB) read(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	s, err := db.rStmts.get(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+// write runs one statement outside an explicit transaction (through the
+// group-commit writer when there is one).
+func (db *DB) write(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := db.tx(ctx, func(tx *txn) error {
+		var err error
+		res, err = tx.ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
+}
