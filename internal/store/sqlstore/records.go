@@ -73,14 +73,24 @@ func (db *DB) CreateChannel(ctx context.Context, c store.Channel) error {
 
 // GetChannel returns a channel of a project.
 func (db *DB) GetChannel(ctx context.Context, projectID, id string) (store.Channel, error) {
-	c, err := scanChannel(db.readRow(ctx, db.q(`SELECT `+channelColumns+` FROM channels WHERE project_id = ? AND id = ?`), projectID, id))
-	return c, db.err(err)
+	c, err := db.ChannelByID(ctx, id)
+	if err == nil && c.ProjectID != projectID {
+		return store.Channel{}, store.ErrNotFound
+	}
+	return c, err
 }
 
 // ChannelByID returns a channel by id alone.
 func (db *DB) ChannelByID(ctx context.Context, id string) (store.Channel, error) {
+	if c, ok := db.channels.get(id); ok {
+		return c, nil
+	}
 	c, err := scanChannel(db.readRow(ctx, db.q(`SELECT `+channelColumns+` FROM channels WHERE id = ?`), id))
-	return c, db.err(err)
+	if err != nil {
+		return c, db.err(err)
+	}
+	db.channels.put(c)
+	return c, nil
 }
 
 // ListChannels returns a project's channels, oldest first.
@@ -103,6 +113,7 @@ func (db *DB) ListChannels(ctx context.Context, projectID string) ([]store.Chann
 
 // UpdateChannel replaces a channel's settings.
 func (db *DB) UpdateChannel(ctx context.Context, c store.Channel) error {
+	defer db.channels.drop(c.ID)
 	res, err := db.write(ctx, db.q(`UPDATE channels SET bot = ?, token_hash = ?, webhook_url = ?, webhook_secret = ?, keywords = ?, updated_at = ? WHERE project_id = ? AND id = ?`),
 		c.Bot, c.TokenHash, c.WebhookURL, c.WebhookSecret, keywordsJSON(c.Keywords), ms(c.UpdatedAt), c.ProjectID, c.ID)
 	return db.affected(res, err)
@@ -110,6 +121,7 @@ func (db *DB) UpdateChannel(ctx context.Context, c store.Channel) error {
 
 // DeleteChannel deletes a channel.
 func (db *DB) DeleteChannel(ctx context.Context, projectID, id string) error {
+	defer db.channels.drop(id)
 	res, err := db.write(ctx, db.q(`DELETE FROM channels WHERE project_id = ? AND id = ?`), projectID, id)
 	return db.affected(res, err)
 }

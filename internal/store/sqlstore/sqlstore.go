@@ -59,6 +59,7 @@ type DB struct {
 	d    Dialect
 
 	rStmts     stmtCache
+	channels   channelCache
 	ops        chan op // group commit queue; nil without group commit
 	writerDone chan struct{}
 }
