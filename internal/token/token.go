@@ -46,8 +46,14 @@ func Equal(text string, hash []byte) bool {
 // Prefix returns the part of a token shown to recognise it: its kind and
 // the first four characters of its secret part.
 func Prefix(text string) string {
-	if i := strings.LastIndexByte(text, '_'); i >= 0 && len(text) >= i+5 {
-		return text[:i+5]
+	// "cfb_<kind>_<secret>": the secret starts after the second underscore
+	// (the secret itself may hold underscores).
+	if first := strings.IndexByte(text, '_'); first >= 0 {
+		if second := strings.IndexByte(text[first+1:], '_'); second >= 0 {
+			if end := first + 1 + second + 1 + 4; end <= len(text) {
+				return text[:end]
+			}
+		}
 	}
 	if len(text) > 8 {
 		return text[:8]
