@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/confab/confab/internal/nlp"
 )
 
 func quote(s string) string { return fmt.Sprintf("%q", s) }
@@ -185,6 +187,9 @@ func (es *Entities) decodeNode(d *decoder, n *yaml.Node) {
 		e := Entity{Name: p[0].Value, Pos: posOf(p[0])}
 		if !identRE.MatchString(e.Name) {
 			d.errorf(p[0], "entity name %q must start with a letter or _ and hold only letters, digits and _", e.Name)
+		}
+		if contains(nlp.SystemEntities(), e.Name) {
+			d.errorf(p[0], "entity %q has the name of a built-in entity; choose another name (the built-in %s needs no declaration)", e.Name, e.Name)
 		}
 		what := "entity " + quote(e.Name)
 		body := resolve(p[1])
