@@ -17,24 +17,37 @@ func (db *DB) Accept(ctx context.Context, in store.Inbound) (store.Accepted, err
 	var acc store.Accepted
 	now := ms(in.Now)
 	err := db.tx(ctx, func(tx *txn) error {
-		uid, err := db.user(ctx, tx, in, now)
-		if err != nil {
-			return err
+		// The common case: a known user's conversation exists. Taking its
+		// next sequence number is the only write to it (the update is
+		// atomic and locks the row until commit, so concurrent messages of
+		// one conversation get distinct, increasing numbers).
+		next := db.q(`UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE channel_id = ? AND user_id = ? RETURNING id, last_seq`)
+		found := false
+		if in.UserID != nil {
+			acc.UserID = *in.UserID
+			err := tx.QueryRowContext(ctx, next, now, in.ChannelID, acc.UserID).Scan(&acc.ConversationID, &acc.Seq)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			found = err == nil
 		}
-		acc.UserID = uid
-		// Create the conversation if it is the user's first message here;
-		// a concurrent first message makes the insert a no-op. The update
-		// then takes the next sequence number atomically and locks the
-		// row until commit, so concurrent messages of one conversation
-		// get distinct, increasing numbers.
-		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO conversations (id, project_id, channel_id, bot, user_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, user_id) DO NOTHING`),
-			store.NewID("conv"), in.ProjectID, in.ChannelID, in.Bot, uid, now, now); err != nil {
-			return err
+		if !found {
+			uid, err := db.user(ctx, tx, in, now)
+			if err != nil {
+				return err
+			}
+			acc.UserID = uid
+			// Create the conversation on the user's first message here; a
+			// concurrent first message makes the insert a no-op.
+			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO conversations (id, project_id, channel_id, bot, user_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, user_id) DO NOTHING`),
+				store.NewID("conv"), in.ProjectID, in.ChannelID, in.Bot, uid, now, now); err != nil {
+				return err
+			}
+			if err := tx.QueryRowContext(ctx, next, now, in.ChannelID, uid).Scan(&acc.ConversationID, &acc.Seq); err != nil {
+				return err
+			}
 		}
-		if err := tx.QueryRowContext(ctx, db.q(`UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE channel_id = ? AND user_id = ? RETURNING id, last_seq`),
-			now, in.ChannelID, uid).Scan(&acc.ConversationID, &acc.Seq); err != nil {
-			return err
-		}
+		var err error
 		var payload []byte
 		if len(in.Attachments) > 0 {
 			if payload, err = json.Marshal(map[string]any{"attachments": in.Attachments}); err != nil {
@@ -189,12 +202,13 @@ func (db *DB) CompleteTurn(ctx context.Context, r store.TurnResult) error {
 		if err != nil {
 			return err
 		}
-		// Reserve the sequence numbers of the outgoing messages atomically
-		// (an inbound message may be accepted at the same moment).
+		// Write the new state and reserve the sequence numbers of the
+		// outgoing messages atomically (an inbound message may be accepted
+		// at the same moment).
 		var projectID, channelID string
 		var last int64
-		if err := tx.QueryRowContext(ctx, db.q(`UPDATE conversations SET last_seq = last_seq + ? WHERE id = ? RETURNING project_id, channel_id, last_seq`),
-			len(r.Outgoing), r.ConversationID).Scan(&projectID, &channelID, &last); err != nil {
+		if err := tx.QueryRowContext(ctx, db.q(`UPDATE conversations SET last_seq = last_seq + ?, state = ?, status = ?, handled_seq = ?, updated_at = ? WHERE id = ? RETURNING project_id, channel_id, last_seq`),
+			len(r.Outgoing), r.State, r.Status, r.HandledSeq, now, r.ConversationID).Scan(&projectID, &channelID, &last); err != nil {
 			return err
 		}
 		last -= int64(len(r.Outgoing))
@@ -211,19 +225,16 @@ func (db *DB) CompleteTurn(ctx context.Context, r store.TurnResult) error {
 				}
 			}
 		}
-		if _, err := tx.ExecContext(ctx, db.q(`UPDATE conversations SET state = ?, status = ?, handled_seq = ?, updated_at = ? WHERE id = ?`),
-			r.State, r.Status, r.HandledSeq, now, r.ConversationID); err != nil {
+		// Remove the job unless messages came meanwhile; then release it.
+		res, err := tx.ExecContext(ctx, db.q(`DELETE FROM turn_queue WHERE conversation_id = ? AND NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ? AND direction = 'in' AND seq > ?)`),
+			r.ConversationID, r.ConversationID, r.HandledSeq)
+		if err != nil {
 			return err
 		}
-		var more int
-		if err := tx.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM messages WHERE conversation_id = ? AND direction = 'in' AND seq > ?`), r.ConversationID, r.HandledSeq).Scan(&more); err != nil {
+		if n, err := res.RowsAffected(); err != nil || n > 0 {
 			return err
 		}
-		if more == 0 {
-			_, err = tx.ExecContext(ctx, db.q(`DELETE FROM turn_queue WHERE conversation_id = ?`), r.ConversationID)
-		} else {
-			_, err = tx.ExecContext(ctx, db.q(`UPDATE turn_queue SET lease_owner = '', lease_until = 0 WHERE conversation_id = ?`), r.ConversationID)
-		}
+		_, err = tx.ExecContext(ctx, db.q(`UPDATE turn_queue SET lease_owner = '', lease_until = 0 WHERE conversation_id = ?`), r.ConversationID)
 		return err
 	})
 }
