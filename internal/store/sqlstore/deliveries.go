@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/confab/confab/internal/store"
@@ -55,21 +57,27 @@ func (db *DB) ClaimDeliveries(ctx context.Context, lease store.Lease, limit int)
 // RecordAttempt logs one attempt and moves the delivery on.
 func (db *DB) RecordAttempt(ctx context.Context, a store.Attempt, next store.DeliveryUpdate) error {
 	return db.tx(ctx, func(tx *txn) error {
+		// Move the delivery on only while a.Owner holds its lease (or no one
+		// does); the attempt number comes back for the log.
 		var n int
-		var owner string
-		if err := tx.QueryRowContext(ctx, db.q(`SELECT attempts, lease_owner FROM deliveries WHERE id = ? `+db.d.ForUpdate), a.DeliveryID).Scan(&n, &owner); err != nil {
-			return err
-		}
-		if owner != "" && owner != a.Owner {
+		err := tx.QueryRowContext(ctx, db.q(`UPDATE deliveries SET attempts = attempts + 1, status = ?, next_at = ?, last_status = ?, last_error = ?, lease_owner = '', lease_until = 0
+			WHERE id = ? AND (lease_owner = '' OR lease_owner = ?) RETURNING attempts`),
+			next.Status, ms(next.NextAt), a.Status, a.Error, a.DeliveryID, a.Owner).Scan(&n)
+		if errors.Is(err, sql.ErrNoRows) {
+			var exists int
+			if err := tx.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM deliveries WHERE id = ?`), a.DeliveryID).Scan(&exists); err != nil {
+				return err
+			}
+			if exists == 0 {
+				return store.ErrNotFound
+			}
 			return store.ErrConflict // the lease ran out and another worker holds it now
 		}
-		n++
-		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO delivery_attempts (delivery_id, n, owner, at, status, latency_us, error, excerpt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-			a.DeliveryID, n, a.Owner, ms(a.At), a.Status, a.Latency.Microseconds(), a.Error, a.Excerpt); err != nil {
+		if err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, db.q(`UPDATE deliveries SET attempts = ?, status = ?, next_at = ?, last_status = ?, last_error = ?, lease_owner = '', lease_until = 0 WHERE id = ?`),
-			n, next.Status, ms(next.NextAt), a.Status, a.Error, a.DeliveryID)
+		_, err = tx.ExecContext(ctx, db.q(`INSERT INTO delivery_attempts (delivery_id, n, owner, at, status, latency_us, error, excerpt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+			a.DeliveryID, n, a.Owner, ms(a.At), a.Status, a.Latency.Microseconds(), a.Error, a.Excerpt)
 		return err
 	})
 }
