@@ -24,7 +24,14 @@ type channelRequest struct {
 	Token        *string   `json:"token"`
 	RotateToken  bool      `json:"rotateToken"`
 	RotateSecret bool      `json:"rotateSecret"`
+	// EnableWebhook resumes deliveries to a disabled webhook (so does a
+	// new webhookUrl).
+	EnableWebhook bool `json:"enableWebhook"`
 }
+
+// SecretOverlap is how long the previous webhook secret still signs after
+// a rotation, so receivers can switch without missing a delivery.
+const SecretOverlap = 24 * time.Hour
 
 // channelResponse is a channel as the API shows it; Token and
 // WebhookSecret only when they were just made.
@@ -35,8 +42,12 @@ type channelResponse struct {
 	Keywords      []string `json:"keywords"`
 	Token         string   `json:"token,omitempty"`
 	WebhookSecret string   `json:"webhookSecret,omitempty"`
-	CreatedAt     string   `json:"createdAt"`
-	UpdatedAt     string   `json:"updatedAt"`
+	// WebhookDisabled says why deliveries stopped (410 Gone, or failing
+	// for five days); FailingSince when the webhook started failing.
+	WebhookDisabled string `json:"webhookDisabled,omitempty"`
+	FailingSince    string `json:"failingSince,omitempty"`
+	CreatedAt       string `json:"createdAt"`
+	UpdatedAt       string `json:"updatedAt"`
 }
 
 func showChannel(c store.Channel) channelResponse {
@@ -44,8 +55,12 @@ func showChannel(c store.Channel) channelResponse {
 	if k == nil {
 		k = []string{}
 	}
-	return channelResponse{ChannelID: c.ID, Bot: c.Bot, WebhookURL: c.WebhookURL, Keywords: k,
+	r := channelResponse{ChannelID: c.ID, Bot: c.Bot, WebhookURL: c.WebhookURL, Keywords: k, WebhookDisabled: c.WebhookDisabled,
 		CreatedAt: c.CreatedAt.Format(time.RFC3339Nano), UpdatedAt: c.UpdatedAt.Format(time.RFC3339Nano)}
+	if !c.FailingSince.IsZero() {
+		r.FailingSince = c.FailingSince.Format(time.RFC3339Nano)
+	}
+	return r
 }
 
 var channelIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{3,64}$`)
@@ -161,8 +176,12 @@ func (s *Server) updateChannel(w http.ResponseWriter, r *http.Request) error {
 	if req.Bot != nil {
 		c.Bot = *req.Bot
 	}
-	if req.WebhookURL != nil {
+	if req.WebhookURL != nil && *req.WebhookURL != c.WebhookURL {
 		c.WebhookURL = *req.WebhookURL
+		req.EnableWebhook = true
+	}
+	if req.EnableWebhook {
+		c.WebhookDisabled, c.FailingSince = "", time.Time{}
 	}
 	if req.Keywords != nil {
 		c.Keywords = *req.Keywords
@@ -183,6 +202,7 @@ func (s *Server) updateChannel(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		newSecret = secret.String()
+		c.PreviousSecret, c.PreviousUntil = c.WebhookSecret, s.Now().Add(SecretOverlap)
 		c.WebhookSecret = newSecret
 	}
 	c.UpdatedAt = s.Now()

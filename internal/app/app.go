@@ -116,19 +116,42 @@ func declareChannels(ctx context.Context, s store.Store, p store.Project, bots *
 	return nil
 }
 
-// channelSigners signs deliveries with their channel's secret.
-type channelSigners struct{ store store.Store }
+// channelEndpoints are the channels' webhooks as the deliverer sees them.
+type channelEndpoints struct{ store store.Store }
 
-func (c channelSigners) Signer(ctx context.Context, d store.Delivery) (*webhook.Signer, error) {
+// Endpoint signs with the channel's secret, and with the previous one
+// during the overlap after a rotation.
+func (c channelEndpoints) Endpoint(ctx context.Context, d store.Delivery) (webhook.Endpoint, error) {
 	ch, err := c.store.ChannelByID(ctx, d.ChannelID)
 	if err != nil {
-		return nil, fmt.Errorf("channel %s: %w", d.ChannelID, err)
+		return webhook.Endpoint{}, fmt.Errorf("channel %s: %w", d.ChannelID, err)
 	}
+	signer, err := channelSigner(ch, time.Now())
+	if err != nil {
+		return webhook.Endpoint{}, err
+	}
+	return webhook.Endpoint{Signer: signer, Disabled: ch.WebhookDisabled, FailingSince: ch.FailingSince}, nil
+}
+
+// SetHealth records the channel webhook's health.
+func (c channelEndpoints) SetHealth(ctx context.Context, d store.Delivery, failingSince time.Time, disabled string) error {
+	return c.store.SetEndpointHealth(ctx, d.ChannelID, failingSince, disabled)
+}
+
+// channelSigner signs with a channel's secret, and with its previous
+// secret until the rotation's overlap ends.
+func channelSigner(ch store.Channel, now time.Time) (*webhook.Signer, error) {
 	sec, err := webhook.ParseSecret(ch.WebhookSecret)
 	if err != nil {
 		return nil, err
 	}
-	return webhook.NewSigner(sec), nil
+	secrets := []webhook.Secret{sec}
+	if ch.PreviousSecret != "" && now.Before(ch.PreviousUntil) {
+		if prev, err := webhook.ParseSecret(ch.PreviousSecret); err == nil {
+			secrets = append(secrets, prev)
+		}
+	}
+	return webhook.NewSigner(secrets...), nil
 }
 
 // Serve runs the server until ctx is done (SIGTERM), then drains: new
@@ -174,7 +197,7 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	reg := prometheus.NewRegistry()
 	metrics := api.NewMetrics(reg)
 
-	deliverer := webhook.NewDeliverer(s, client.HTTPClient(), channelSigners{s}, log, webhook.DelivererConfig{Schedule: cfg.RetrySchedule})
+	deliverer := webhook.NewDeliverer(s, client.HTTPClient(), channelEndpoints{s}, log, webhook.DelivererConfig{Schedule: cfg.RetrySchedule})
 	turns := turn.New(s, bots, action.Executor{Client: client.HTTPClient()}, log, turn.Config{}, deliverer.Wake)
 	server := api.New(api.Deps{Store: s, Bots: bots, Log: log, Metrics: metrics, Accepted: func() { turns.Wake(); deliverer.Wake() },
 		TestWebhook: func(ctx context.Context, c store.Channel) api.TestResult {
@@ -232,12 +255,12 @@ func databaseName(cfg config.Config) string {
 
 // testWebhook POSTs a signed sample message to a channel's webhook.
 func testWebhook(ctx context.Context, client *http.Client, c store.Channel) api.TestResult {
-	sec, err := webhook.ParseSecret(c.WebhookSecret)
+	now := time.Now()
+	signer, err := channelSigner(c, now)
 	if err != nil {
 		return api.TestResult{Error: err.Error()}
 	}
-	now := time.Now()
 	body := fmt.Appendf(nil, `{"channelID":%q,"message":"This is a test message from Confab.","userID":0,"timestamp":%d,"test":true}`, c.ID, now.UnixMilli())
-	r := webhook.Post(ctx, client, webhook.NewSigner(sec), webhook.NewMessageID(now), c.WebhookURL, body, now)
+	r := webhook.Post(ctx, client, signer, webhook.NewMessageID(now), c.WebhookURL, body, now)
 	return api.TestResult{Reachable: r.OK(), Status: r.Status, LatencyMs: r.Latency.Milliseconds(), Error: r.Err}
 }

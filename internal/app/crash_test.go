@@ -489,6 +489,7 @@ type crashRound struct {
 	ownAtKill                    int           // those of them sent in this round (since prevReady)
 	drain                        time.Duration // from readyAt until all of them were answered (-1: never)
 	ownDrain                     time.Duration // from readyAt until those sent in this round were
+	laterKills                   int           // kills of later rounds before all of them were answered
 }
 
 func runCrashTest(t *testing.T, bin, dbURL string, rounds int, seed uint64) {
@@ -641,11 +642,9 @@ func runCrashTest(t *testing.T, bin, dbURL string, rounds int, seed uint64) {
 	}
 	deadline := lastReady.Add(crashFinalWait)
 	lastLog := time.Now()
-	var drainedAt time.Time
 	for {
 		n, _ := missing()
 		if n == 0 {
-			drainedAt = time.Now()
 			break
 		}
 		if time.Now().After(deadline) {
@@ -750,7 +749,24 @@ func runCrashTest(t *testing.T, bin, dbURL string, rounds int, seed uint64) {
 		}
 		r.drain = sinceReady(drained, lastAt, r.readyAt)
 		r.ownDrain = sinceReady(ownDrained, ownLastAt, r.readyAt)
+		for _, later := range rs[r.n:] {
+			if !drained || later.killedAt.Before(lastAt) {
+				r.laterKills++
+			}
+		}
 	}
+	// The backlog left at the end, from the last restart on.
+	finalDrained, finalLast := true, time.Time{}
+	for u, list := range want {
+		for _, e := range list {
+			at, ok := firstReply(u, e.reply)
+			finalDrained = finalDrained && ok
+			if ok && at.After(finalLast) {
+				finalLast = at
+			}
+		}
+	}
+	finalDrain := sinceReady(finalDrained, finalLast, lastReady)
 	for _, m := range msgs {
 		if m.round < len(rs) {
 			r := rs[m.round]
@@ -768,17 +784,22 @@ func runCrashTest(t *testing.T, bin, dbURL string, rounds int, seed uint64) {
 	}
 	for _, r := range rs {
 		drain, ownDrain := fmtDrain(r.drain), fmtDrain(r.ownDrain)
-		t.Logf("round %2d: up %5v, down %5v; sent %3d accepted + %d in doubt + %d refused + %d rejected; unanswered at the kill: %2d (%2d of this round); drained %s after the restart (this round's: %s)",
+		t.Logf("round %2d: up %5v, down %5v; sent %3d accepted + %d in doubt + %d refused + %d rejected; unanswered at the kill: %2d (%2d of this round); drained %s after the restart (this round's: %s; %d later kills on the way)",
 			r.n, r.up.Round(time.Millisecond), r.readyAt.Sub(r.killedAt).Round(time.Millisecond), r.accepted, r.doubt, r.refused, r.rejected,
-			r.backlogAtKill, r.ownAtKill, drain, ownDrain)
-		if r.drain < 0 || r.drain > crashDrainLimit {
+			r.backlogAtKill, r.ownAtKill, drain, ownDrain, r.laterKills)
+		// A later kill may hit the same work again (a turn or delivery
+		// taken over from the dead process, then left by the next one),
+		// and each crash costs up to a lease: a round is held to the limit
+		// only when no later kill came before its backlog drained. The
+		// last restart is always held to it, below.
+		if r.laterKills == 0 && (r.drain < 0 || r.drain > crashDrainLimit) {
 			problem("DRAIN: the backlog of round %d (%d messages unanswered at the kill) drained %s after the restart; QUALITY.md allows %v",
 				r.n, r.backlogAtKill, drain, crashDrainLimit)
 		}
 	}
-	final := "never"
-	if !drainedAt.IsZero() {
-		final = drainedAt.Sub(lastReady).Round(10 * time.Millisecond).String()
+	final := fmtDrain(finalDrain)
+	if finalDrain < 0 || finalDrain > crashDrainLimit {
+		problem("DRAIN: the backlog drained %s after the last restart; QUALITY.md allows %v", final, crashDrainLimit)
 	}
 	t.Logf("%s: %d rounds, %d accepted, %d stored in all, %d lost, %d duplicates (different webhook-ids), %d replies (+%d repeats of the same webhook-id), all answered %s after the last restart; whole run %v",
 		backend, rounds, nAccepted, nAccepted+nDoubtStored, countMissingAccepted(want, reps), nDup, nReplies, repeats, final, time.Since(began).Round(time.Second))

@@ -76,6 +76,11 @@ type Store interface {
 	// leases it finds were left by a process that died.
 	ReleaseLeases(ctx context.Context) error
 
+	// SetEndpointHealth records how a channel's webhook answers: failing
+	// (since when; zero after a success) and, when reason is not empty,
+	// disabled for that reason.
+	SetEndpointHealth(ctx context.Context, channelID string, failingSince time.Time, disabled string) error
+
 	// ClaimDeliveries leases up to limit deliveries that are due, taking
 	// for each conversation only its oldest undelivered one (per-
 	// conversation FIFO).
@@ -123,8 +128,18 @@ type Channel struct {
 	WebhookURL    string
 	WebhookSecret string // "whsec_..."; needed in clear to sign
 	Keywords      []string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// PreviousSecret still signs, beside WebhookSecret, until
+	// PreviousUntil: receivers have that long to switch after a rotation.
+	PreviousSecret string
+	PreviousUntil  time.Time
+	// WebhookDisabled says why deliveries stopped (410 Gone, or failing
+	// for too long); empty while they go on.
+	WebhookDisabled string
+	// FailingSince is when the webhook started failing with no success
+	// since; zero while it works.
+	FailingSince time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // Attachment is a file sent with a message: a data: URL or a URL.

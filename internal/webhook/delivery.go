@@ -26,10 +26,23 @@ const AttemptTimeout = 15 * time.Second
 // excerptBytes is how much of a response body the delivery log keeps.
 const excerptBytes = 512
 
-// Signers gives the signer of a delivery's endpoint (the channel's secret).
-type Signers interface {
-	Signer(ctx context.Context, d store.Delivery) (*Signer, error)
+// Endpoint is what the deliverer needs of a delivery's endpoint.
+type Endpoint struct {
+	Signer       *Signer   // signs with the endpoint's secrets
+	Disabled     string    // why deliveries stopped; empty while they go on
+	FailingSince time.Time // zero while the endpoint works
 }
+
+// Endpoints finds the endpoint of a delivery (a channel's webhook) and
+// keeps its health: failing since when, disabled why.
+type Endpoints interface {
+	Endpoint(ctx context.Context, d store.Delivery) (Endpoint, error)
+	SetHealth(ctx context.Context, d store.Delivery, failingSince time.Time, disabled string) error
+}
+
+// DisableAfter is how long an endpoint may fail without a single success
+// before it is disabled.
+const DisableAfter = 5 * 24 * time.Hour
 
 // DelivererConfig tunes a Deliverer. Zero values take the defaults.
 type DelivererConfig struct {
@@ -47,19 +60,19 @@ type DelivererConfig struct {
 // failures and are never followed (the client does not follow redirects);
 // 410 Gone dead-letters at once.
 type Deliverer struct {
-	store   store.Store
-	client  *http.Client
-	signers Signers
-	log     *slog.Logger
-	cfg     DelivererConfig
-	now     func() time.Time
-	wake    chan struct{}
-	wg      sync.WaitGroup
+	store     store.Store
+	client    *http.Client
+	endpoints Endpoints
+	log       *slog.Logger
+	cfg       DelivererConfig
+	now       func() time.Time
+	wake      chan struct{}
+	wg        sync.WaitGroup
 }
 
 // NewDeliverer makes a Deliverer. The client must not follow redirects
 // (safehttp's does not).
-func NewDeliverer(s store.Store, client *http.Client, signers Signers, log *slog.Logger, cfg DelivererConfig) *Deliverer {
+func NewDeliverer(s store.Store, client *http.Client, endpoints Endpoints, log *slog.Logger, cfg DelivererConfig) *Deliverer {
 	if cfg.Owner == "" {
 		cfg.Owner = store.NewID("deliver")
 	}
@@ -78,7 +91,7 @@ func NewDeliverer(s store.Store, client *http.Client, signers Signers, log *slog
 	if cfg.Poll == 0 {
 		cfg.Poll = 250 * time.Millisecond
 	}
-	return &Deliverer{store: s, client: client, signers: signers, log: log, cfg: cfg, now: time.Now, wake: make(chan struct{}, 1)}
+	return &Deliverer{store: s, client: client, endpoints: endpoints, log: log, cfg: cfg, now: time.Now, wake: make(chan struct{}, 1)}
 }
 
 // Wake tells the deliverer that deliveries wait; it never blocks.
@@ -123,24 +136,68 @@ func (d *Deliverer) Run(ctx context.Context) {
 	}
 }
 
-// attempt makes one attempt of a delivery and records it.
+// attempt makes one attempt of a delivery and records it. A delivery to a
+// disabled endpoint is dead-lettered without a request.
 func (d *Deliverer) attempt(ctx context.Context, del store.Delivery) {
 	start := d.now()
 	res := Result{}
-	signer, err := d.signers.Signer(ctx, del)
-	if err != nil {
-		res.Err = "signing: " + err.Error()
-	} else {
-		res = Post(ctx, d.client, signer, del.ID, del.URL, del.Body, start)
+	ep, err := d.endpoints.Endpoint(ctx, del)
+	switch {
+	case err != nil:
+		res.Err = "endpoint: " + err.Error()
+	case ep.Disabled != "":
+		res.Err = "not sent: the endpoint is disabled (" + ep.Disabled + ")"
+	default:
+		res = Post(ctx, d.client, ep.Signer, del.ID, del.URL, del.Body, start)
+	}
+	next := d.next(del, res, start)
+	if err == nil && ep.Disabled != "" {
+		next = store.DeliveryUpdate{Status: store.DeliveryDead, NextAt: start}
 	}
 	a := store.Attempt{DeliveryID: del.ID, Owner: d.cfg.Owner, At: start, Status: res.Status, Latency: res.Latency, Error: res.Err, Excerpt: res.Excerpt}
-	next := d.next(del, res, start)
 	if err := d.store.RecordAttempt(ctx, a, next); err != nil {
 		d.log.Error("recording a delivery attempt", "delivery", del.ID, "err", err)
 		return
 	}
 	if next.Status == store.DeliveryDead {
 		d.log.Warn("delivery dead-lettered", "delivery", del.ID, "url", del.URL, "status", res.Status, "err", res.Err, "attempts", del.Attempts+1)
+	}
+	if err == nil && ep.Disabled == "" {
+		d.health(ctx, del, ep, res, start)
+	}
+}
+
+// health records a change of the endpoint's health: failing since the
+// first failure after a success, disabled on 410 Gone or after failing for
+// DisableAfter.
+func (d *Deliverer) health(ctx context.Context, del store.Delivery, ep Endpoint, res Result, now time.Time) {
+	since, reason := ep.FailingSince, ""
+	switch {
+	case res.OK():
+		if since.IsZero() {
+			return
+		}
+		since = time.Time{}
+	case res.Status == http.StatusGone:
+		if since.IsZero() {
+			since = now
+		}
+		reason = "the endpoint answered 410 Gone at " + now.UTC().Format(time.RFC3339)
+	default:
+		if since.IsZero() {
+			since = now
+		} else if now.Sub(since) >= DisableAfter {
+			reason = "the endpoint failed every delivery since " + since.UTC().Format(time.RFC3339)
+		} else {
+			return
+		}
+	}
+	if err := d.endpoints.SetHealth(ctx, del, since, reason); err != nil {
+		d.log.Error("recording an endpoint's health", "channel", del.ChannelID, "err", err)
+		return
+	}
+	if reason != "" {
+		d.log.Warn("webhook endpoint disabled", "channel", del.ChannelID, "url", del.URL, "reason", reason)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"time"
 
 	"github.com/confab/confab/internal/store"
 )
@@ -40,16 +41,23 @@ func (db *DB) TokenByHash(ctx context.Context, hash []byte) (store.Token, error)
 	return t, db.err(err)
 }
 
-const channelColumns = `id, project_id, bot, token_hash, webhook_url, webhook_secret, keywords, created_at, updated_at`
+const channelColumns = `id, project_id, bot, token_hash, webhook_url, webhook_secret, keywords, created_at, updated_at, previous_secret, previous_until, webhook_disabled, failing_since`
 
 func scanChannel(row interface{ Scan(...any) error }) (store.Channel, error) {
 	var c store.Channel
 	var keywords string
-	var created, updated int64
-	if err := row.Scan(&c.ID, &c.ProjectID, &c.Bot, &c.TokenHash, &c.WebhookURL, &c.WebhookSecret, &keywords, &created, &updated); err != nil {
+	var created, updated, prevUntil, failing int64
+	if err := row.Scan(&c.ID, &c.ProjectID, &c.Bot, &c.TokenHash, &c.WebhookURL, &c.WebhookSecret, &keywords, &created, &updated,
+		&c.PreviousSecret, &prevUntil, &c.WebhookDisabled, &failing); err != nil {
 		return c, err
 	}
 	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
+	if prevUntil != 0 {
+		c.PreviousUntil = fromMS(prevUntil)
+	}
+	if failing != 0 {
+		c.FailingSince = fromMS(failing)
+	}
 	if err := json.Unmarshal([]byte(keywords), &c.Keywords); err != nil {
 		return c, err
 	}
@@ -66,8 +74,9 @@ func keywordsJSON(k []string) string {
 
 // CreateChannel stores a new channel; ErrConflict when the id is taken.
 func (db *DB) CreateChannel(ctx context.Context, c store.Channel) error {
-	_, err := db.write(ctx, db.q(`INSERT INTO channels (`+channelColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		c.ID, c.ProjectID, c.Bot, c.TokenHash, c.WebhookURL, c.WebhookSecret, keywordsJSON(c.Keywords), ms(c.CreatedAt), ms(c.UpdatedAt))
+	_, err := db.write(ctx, db.q(`INSERT INTO channels (`+channelColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		c.ID, c.ProjectID, c.Bot, c.TokenHash, c.WebhookURL, c.WebhookSecret, keywordsJSON(c.Keywords), ms(c.CreatedAt), ms(c.UpdatedAt),
+		c.PreviousSecret, msOrZero(c.PreviousUntil), c.WebhookDisabled, msOrZero(c.FailingSince))
 	return db.err(err)
 }
 
@@ -114,8 +123,10 @@ func (db *DB) ListChannels(ctx context.Context, projectID string) ([]store.Chann
 // UpdateChannel replaces a channel's settings.
 func (db *DB) UpdateChannel(ctx context.Context, c store.Channel) error {
 	defer db.channels.drop(c.ID)
-	res, err := db.write(ctx, db.q(`UPDATE channels SET bot = ?, token_hash = ?, webhook_url = ?, webhook_secret = ?, keywords = ?, updated_at = ? WHERE project_id = ? AND id = ?`),
-		c.Bot, c.TokenHash, c.WebhookURL, c.WebhookSecret, keywordsJSON(c.Keywords), ms(c.UpdatedAt), c.ProjectID, c.ID)
+	res, err := db.write(ctx, db.q(`UPDATE channels SET bot = ?, token_hash = ?, webhook_url = ?, webhook_secret = ?, keywords = ?, updated_at = ?,
+		previous_secret = ?, previous_until = ?, webhook_disabled = ?, failing_since = ? WHERE project_id = ? AND id = ?`),
+		c.Bot, c.TokenHash, c.WebhookURL, c.WebhookSecret, keywordsJSON(c.Keywords), ms(c.UpdatedAt),
+		c.PreviousSecret, msOrZero(c.PreviousUntil), c.WebhookDisabled, msOrZero(c.FailingSince), c.ProjectID, c.ID)
 	return db.affected(res, err)
 }
 
@@ -139,4 +150,20 @@ func (db *DB) affected(res sql.Result, err error) error {
 		return store.ErrNotFound
 	}
 	return nil
+}
+
+// msOrZero is ms(t), or 0 for the zero time.
+func msOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return ms(t)
+}
+
+// SetEndpointHealth records a channel webhook's failing time and disabled
+// reason.
+func (db *DB) SetEndpointHealth(ctx context.Context, channelID string, failingSince time.Time, disabled string) error {
+	defer db.channels.drop(channelID)
+	res, err := db.write(ctx, db.q(`UPDATE channels SET failing_since = ?, webhook_disabled = ? WHERE id = ?`), msOrZero(failingSince), disabled, channelID)
+	return db.affected(res, err)
 }

@@ -28,6 +28,13 @@ CREATE TABLE channels (
     webhook_url    TEXT NOT NULL,
     webhook_secret TEXT NOT NULL,
     keywords       TEXT NOT NULL,
+    -- the secret replaced by a rotation, still signing until previous_until
+    previous_secret TEXT NOT NULL DEFAULT '',
+    previous_until  BIGINT NOT NULL DEFAULT 0,
+    -- why deliveries to the webhook stopped ('' while they go on)
+    webhook_disabled TEXT NOT NULL DEFAULT '',
+    -- when the webhook started failing without a success since (0: it is not)
+    failing_since   BIGINT NOT NULL DEFAULT 0,
     created_at     BIGINT NOT NULL,
     updated_at     BIGINT NOT NULL
 );
