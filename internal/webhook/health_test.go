@@ -18,7 +18,9 @@ type healthLog struct {
 	calls    int
 }
 
-func (h *healthLog) Endpoint(context.Context, store.Delivery) (Endpoint, error) { return Endpoint{}, nil }
+func (h *healthLog) Endpoint(context.Context, store.Delivery) (Endpoint, error) {
+	return Endpoint{}, nil
+}
 
 func (h *healthLog) SetHealth(_ context.Context, _ store.Delivery, since time.Time, disabled string) error {
 	h.since, h.disabled, h.calls = since, disabled, h.calls+1
