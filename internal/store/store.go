@@ -85,6 +85,9 @@ type Store interface {
 	// for each conversation only its oldest undelivered one (per-
 	// conversation FIFO).
 	ClaimDeliveries(ctx context.Context, lease Lease, limit int) ([]Delivery, error)
+	// RenewDelivery extends the lease of a delivery being attempted;
+	// ErrConflict when the lease is no longer the owner's.
+	RenewDelivery(ctx context.Context, id, owner string, until time.Time) error
 	// RecordAttempt logs an attempt and moves the delivery on: delivered,
 	// dead, or pending again at NextAt. The lease is released. ErrConflict
 	// (and nothing written) when a.Owner no longer holds the lease.

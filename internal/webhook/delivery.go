@@ -50,7 +50,7 @@ type DelivererConfig struct {
 	Schedule    []time.Duration // retry waits; default DefaultSchedule
 	Jitter      float64         // ± fraction of each wait; default 0.2 (negative: none)
 	Concurrency int             // attempts at once; default 64
-	Lease       time.Duration   // default AttemptTimeout + 5s
+	Lease       time.Duration   // renewed while an attempt runs; default 5s
 	Poll        time.Duration   // default 250ms
 }
 
@@ -86,7 +86,7 @@ func NewDeliverer(s store.Store, client *http.Client, endpoints Endpoints, log *
 		cfg.Concurrency = 64
 	}
 	if cfg.Lease == 0 {
-		cfg.Lease = AttemptTimeout + 5*time.Second
+		cfg.Lease = 5 * time.Second
 	}
 	if cfg.Poll == 0 {
 		cfg.Poll = 250 * time.Millisecond
@@ -123,7 +123,9 @@ func (d *Deliverer) Run(ctx context.Context) {
 			d.wg.Add(1)
 			go func() {
 				defer func() { <-sem; d.wg.Done() }()
+				stop := d.keepLease(del.ID)
 				d.attempt(context.WithoutCancel(ctx), del)
+				stop()
 				d.Wake()
 			}()
 		}
@@ -134,6 +136,31 @@ func (d *Deliverer) Run(ctx context.Context) {
 		case <-tick.C:
 		}
 	}
+}
+
+// keepLease renews a delivery's lease every third of its length until
+// stop is called: an attempt may take up to AttemptTimeout, while a
+// process that died loses its leases within one (short) lease length.
+func (d *Deliverer) keepLease(id string) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(d.cfg.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				ctx, cancel := context.WithTimeout(context.Background(), d.cfg.Lease/3)
+				err := d.store.RenewDelivery(ctx, id, d.cfg.Owner, d.now().Add(d.cfg.Lease))
+				cancel()
+				if err != nil {
+					d.log.Warn("renewing a delivery's lease", "delivery", id, "err", err)
+				}
+			}
+		}
+	}()
+	return func() { close(done) }
 }
 
 // attempt makes one attempt of a delivery and records it. A delivery to a

@@ -141,3 +141,13 @@ func (db *DB) ReplayDelivery(ctx context.Context, projectID, id string, now time
 	}
 	return store.ErrConflict
 }
+
+// RenewDelivery extends a delivery's lease while its owner still holds it.
+func (db *DB) RenewDelivery(ctx context.Context, id, owner string, until time.Time) error {
+	res, err := db.write(ctx, db.q(`UPDATE deliveries SET lease_until = ? WHERE id = ? AND lease_owner = ?`), ms(until), id, owner)
+	if err := db.affected(res, err); errors.Is(err, store.ErrNotFound) {
+		return store.ErrConflict
+	} else {
+		return err
+	}
+}

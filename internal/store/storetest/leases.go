@@ -24,6 +24,20 @@ var leaseTests = []test{
 		}
 		is(t, "RenewTurn by the old owner", f.s.RenewTurn(f.ctx, acc.ConversationID, "a", f.at(2*time.Minute)), store.ErrConflict)
 	}},
+	{name: "RenewDelivery", run: func(t *testing.T, f *fixture) {
+		p := f.project(t)
+		c := f.channel(t, p.ID)
+		ds := f.outbox(t, c, 0, 1)
+		f.claimDeliveries(t, store.Lease{Owner: "a", Now: f.now, Until: f.at(5 * time.Second)}, 10)
+		is(t, "RenewDelivery by the owner", f.s.RenewDelivery(f.ctx, ds[0].ID, "a", f.at(30*time.Second)), nil)
+		if got := f.claimDeliveries(t, store.Lease{Owner: "b", Now: f.at(10 * time.Second), Until: f.at(time.Minute)}, 10); len(got) != 0 {
+			t.Errorf("a renewed delivery lease was taken over: %v", ids(got))
+		}
+		is(t, "RenewDelivery by another", f.s.RenewDelivery(f.ctx, ds[0].ID, "b", f.at(time.Minute)), store.ErrConflict)
+		if got := f.claimDeliveries(t, store.Lease{Owner: "b", Now: f.at(31 * time.Second), Until: f.at(time.Minute)}, 10); len(got) != 1 {
+			t.Errorf("the delivery lease did not end at its renewed time")
+		}
+	}},
 	{name: "ReleaseLeases", run: func(t *testing.T, f *fixture) {
 		p := f.project(t)
 		c := f.channel(t, p.ID)
