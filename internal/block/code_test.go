@@ -140,8 +140,8 @@ func TestCodeWithoutOnErrorEnds(t *testing.T) {
 	eng := newEngine(t, "code.yaml", flow.Options{})
 	asked := run(t, eng, flow.State{}, message("#plain", 0)).State
 	res := answer(t, eng, asked, &flow.CallResult{Err: "out of memory", ErrClass: "limit"})
-	if len(res.Messages()) != 0 || res.State.Status != flow.StatusEnded {
-		t.Errorf("messages %v, status %q; want ended in silence", res.Messages(), res.State.Status)
+	if !endsWithApology(res) || len(res.Messages()) != 1 || res.State.Status != flow.StatusEnded {
+		t.Errorf("messages %v, status %q; want ended with the default error message", res.Messages(), res.State.Status)
 	}
 	if got := res.State.Vars["error"]; got != "limit: out of memory" {
 		t.Errorf("error = %v", got)

@@ -115,8 +115,8 @@ func TestFunctionWithoutOnErrorEnds(t *testing.T) {
 		t.Errorf("call to %s (timeout %s), want https://orders.example/flags (10s)", c.HTTP.URL, c.HTTP.Timeout)
 	}
 	res := answer(t, eng, asked.State, httpResult(200, "application/json", `{"type": "nonsense"}`))
-	if len(res.Messages()) != 0 || res.State.Status != flow.StatusEnded {
-		t.Errorf("messages %v, status %q; want ended in silence", res.Messages(), res.State.Status)
+	if !endsWithApology(res) || len(res.Messages()) != 1 || res.State.Status != flow.StatusEnded {
+		t.Errorf("messages %v, status %q; want ended with the default error message", res.Messages(), res.State.Status)
 	}
 	if got := res.State.Vars["error"]; got != "the answer type nonsense is not context, message or documents" {
 		t.Errorf("error = %v", got)

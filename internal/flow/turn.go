@@ -241,16 +241,21 @@ func (t *Turn) Follow(n bot.Next) (out Outcome, matched bool, err error) {
 }
 
 // Fail records an error of the current block and goes to onError, or, when
-// the block has none, ends the turn where it is with the error in the
-// trace.
+// the block has none, tells the user (DefaultErrorMessage) and ends the
+// conversation, with the error in the trace: the user is never left
+// waiting for an answer that will not come.
 func (t *Turn) Fail(err error, onError bot.Ref) Outcome {
 	t.step(Step{Kind: StepError, Block: t.blockID(), Detail: err.Error(), Goto: onError.ID})
 	t.Set("error", err.Error())
 	if onError.IsZero() {
+		t.Send(Message{Text: DefaultErrorMessage})
 		return t.End()
 	}
 	return t.Goto(onError.ID)
 }
+
+// DefaultErrorMessage is sent when a block fails and has no on_error.
+const DefaultErrorMessage = "Sorry, something went wrong on our side. Please try again later."
 
 // AwaitInput stops the flow until the user's next message, which the
 // current block's Resume receives.
