@@ -123,30 +123,14 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 }
 
-// keepLease renews a turn's lease every third of its length until the
-// returned stop is called, so that a turn that waits on slow calls is not
-// taken over by another worker, while a worker that died loses its
-// leases within one lease length.
+// keepLease renews a turn's lease while it runs, so that a turn that waits
+// on slow calls is not taken over by another worker.
 func (w *Worker) keepLease(conversationID string) (stop func()) {
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(w.cfg.Lease / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				ctx, cancel := context.WithTimeout(context.Background(), w.cfg.Lease/3)
-				err := w.store.RenewTurn(ctx, conversationID, w.cfg.Owner, w.now().Add(w.cfg.Lease))
-				cancel()
-				if err != nil {
-					w.log.Warn("renewing a turn's lease", "conversation", conversationID, "err", err)
-				}
-			}
-		}
-	}()
-	return func() { close(done) }
+	return store.KeepLease(w.cfg.Lease, w.now,
+		func(ctx context.Context, until time.Time) error {
+			return w.store.RenewTurn(ctx, conversationID, w.cfg.Owner, until)
+		},
+		func(err error) { w.log.Warn("renewing a turn's lease", "conversation", conversationID, "err", err) })
 }
 
 // runTurn runs one conversation's waiting messages and commits the result.

@@ -138,29 +138,15 @@ func (d *Deliverer) Run(ctx context.Context) {
 	}
 }
 
-// keepLease renews a delivery's lease every third of its length until
-// stop is called: an attempt may take up to AttemptTimeout, while a
-// process that died loses its leases within one (short) lease length.
+// keepLease renews a delivery's lease while an attempt runs: an attempt
+// may take up to AttemptTimeout, while a process that died loses its
+// leases within one (short) lease length.
 func (d *Deliverer) keepLease(id string) (stop func()) {
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(d.cfg.Lease / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				ctx, cancel := context.WithTimeout(context.Background(), d.cfg.Lease/3)
-				err := d.store.RenewDelivery(ctx, id, d.cfg.Owner, d.now().Add(d.cfg.Lease))
-				cancel()
-				if err != nil {
-					d.log.Warn("renewing a delivery's lease", "delivery", id, "err", err)
-				}
-			}
-		}
-	}()
-	return func() { close(done) }
+	return store.KeepLease(d.cfg.Lease, d.now,
+		func(ctx context.Context, until time.Time) error {
+			return d.store.RenewDelivery(ctx, id, d.cfg.Owner, until)
+		},
+		func(err error) { d.log.Warn("renewing a delivery's lease", "delivery", id, "err", err) })
 }
 
 // attempt makes one attempt of a delivery and records it. A delivery to a
