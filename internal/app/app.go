@@ -130,7 +130,7 @@ func (c channelEndpoints) Endpoint(ctx context.Context, d store.Delivery) (webho
 	if err != nil {
 		return webhook.Endpoint{}, err
 	}
-	return webhook.Endpoint{Signer: signer, Disabled: ch.WebhookDisabled, FailingSince: ch.FailingSince}, nil
+	return webhook.Endpoint{URL: ch.WebhookURL, Signer: signer, Disabled: ch.WebhookDisabled, FailingSince: ch.FailingSince}, nil
 }
 
 // SetHealth records the channel webhook's health.

@@ -9,6 +9,8 @@ import (
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"github.com/confab/confab/internal/config"
+
 	"github.com/confab/confab/internal/testkit"
 )
 
@@ -121,5 +123,44 @@ func TestSecretRotationSignsWithBothKeys(t *testing.T) {
 	}
 	if err := old.Verify(hits[0].Body, h); err != nil {
 		t.Errorf("the old secret no longer verifies during the overlap: %v", err)
+	}
+}
+
+// TestRetriesFollowTheChannelsNewURL checks that after the webhookUrl is
+// fixed, the pending retries and the replays go to the new URL.
+func TestRetriesFollowTheChannelsNewURL(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, func(c *config.Config) {
+		c.RetrySchedule = []time.Duration{50 * time.Millisecond, 100 * time.Millisecond}
+	})
+	broken := testkit.NewReceiver(t)
+	broken.Answer = func(string, int) int { return http.StatusNotFound }
+	ch := s.createChannel(t, broken, "echo")
+	s.send(t, ch, map[string]any{"message": "hi"})
+	var list struct {
+		Deliveries []struct{ ID, Status string } `json:"deliveries"`
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		testkit.Call(t, "GET", s.url+"/v1/channels/"+ch.ChannelID+"/deliveries", adminToken, nil, &list)
+		if len(list.Deliveries) == 1 && list.Deliveries[0].Status == "dead" {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(list.Deliveries) != 1 || list.Deliveries[0].Status != "dead" {
+		t.Fatalf("deliveries to the broken URL: %+v", list)
+	}
+	fixed := testkit.NewReceiver(t)
+	fixed.SetSecret(ch.WebhookSecret)
+	if code := testkit.Call(t, "PATCH", s.url+"/v1/channels/"+ch.ChannelID, adminToken, map[string]any{"webhookUrl": fixed.URL}, nil); code != 200 {
+		t.Fatalf("PATCH webhookUrl = %d", code)
+	}
+	if code := testkit.Call(t, "POST", s.url+"/v1/deliveries/"+list.Deliveries[0].ID+"/replay", adminToken, nil, nil); code != 202 {
+		t.Fatalf("replay = %d", code)
+	}
+	hits := fixed.WaitFor(t, 10*time.Second, "the replay at the new URL", func(h []testkit.Hit) bool { return len(h) >= 1 })
+	if hits[0].ID != list.Deliveries[0].ID || !hits[0].Verified {
+		t.Errorf("the replay at the new URL: id %s (want %s), verified %v", hits[0].ID, list.Deliveries[0].ID, hits[0].Verified)
 	}
 }

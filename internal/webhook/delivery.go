@@ -28,6 +28,10 @@ const excerptBytes = 512
 
 // Endpoint is what the deliverer needs of a delivery's endpoint.
 type Endpoint struct {
+	// URL is where the endpoint is now; empty means the delivery's own
+	// URL. A channel's deliveries follow its webhookUrl, so retries and
+	// replays go where the channel points today.
+	URL          string
 	Signer       *Signer   // signs with the endpoint's secrets
 	Disabled     string    // why deliveries stopped; empty while they go on
 	FailingSince time.Time // zero while the endpoint works
@@ -161,7 +165,11 @@ func (d *Deliverer) attempt(ctx context.Context, del store.Delivery) {
 	case ep.Disabled != "":
 		res.Err = "not sent: the endpoint is disabled (" + ep.Disabled + ")"
 	default:
-		res = Post(ctx, d.client, ep.Signer, del.ID, del.URL, del.Body, start)
+		url := del.URL
+		if ep.URL != "" {
+			url = ep.URL
+		}
+		res = Post(ctx, d.client, ep.Signer, del.ID, url, del.Body, start)
 	}
 	next := d.next(del, res, start)
 	if err == nil && ep.Disabled != "" {
