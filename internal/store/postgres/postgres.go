@@ -41,12 +41,13 @@ func Open(ctx context.Context, url string) (*sqlstore.DB, error) {
 	}
 	sub, _ := fs.Sub(migrations, "migrations")
 	return sqlstore.New(db, db, sqlstore.Dialect{
-		Name:       "postgres",
-		Numbered:   true,
-		SkipLocked: "FOR UPDATE SKIP LOCKED",
-		ForUpdate:  "FOR UPDATE",
-		MapError:   mapError,
-		Migrations: sub,
+		WritableCTE: true,
+		Name:        "postgres",
+		Numbered:    true,
+		SkipLocked:  "FOR UPDATE SKIP LOCKED",
+		ForUpdate:   "FOR UPDATE",
+		MapError:    mapError,
+		Migrations:  sub,
 		// Processes starting at once migrate one after another; the key
 		// is per schema, so schemas of one database migrate independently.
 		MigrateLock: `SELECT pg_advisory_xact_lock(hashtext('confab.migrate.' || current_schema()))`,

@@ -56,6 +56,27 @@ func (db *DB) ClaimDeliveries(ctx context.Context, lease store.Lease, limit int)
 
 // RecordAttempt logs one attempt and moves the delivery on.
 func (db *DB) RecordAttempt(ctx context.Context, a store.Attempt, next store.DeliveryUpdate) error {
+	if db.d.WritableCTE {
+		// One statement: move the delivery on and log the attempt.
+		res, err := db.W.ExecContext(ctx, db.q(`WITH d AS (
+				UPDATE deliveries SET attempts = attempts + 1, status = ?, next_at = ?, last_status = ?, last_error = ?, lease_owner = '', lease_until = 0
+				WHERE id = ? AND (lease_owner = '' OR lease_owner = ?) RETURNING id, attempts)
+			INSERT INTO delivery_attempts (delivery_id, n, owner, at, status, latency_us, error, excerpt)
+			SELECT id, attempts, ?, ?, ?, ?, ?, ? FROM d`),
+			next.Status, ms(next.NextAt), a.Status, a.Error, a.DeliveryID, a.Owner,
+			a.Owner, ms(a.At), a.Status, a.Latency.Microseconds(), a.Error, a.Excerpt)
+		if err := db.affected(res, err); !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		var exists int
+		if err := db.readRow(ctx, db.q(`SELECT COUNT(*) FROM deliveries WHERE id = ?`), a.DeliveryID).Scan(&exists); err != nil {
+			return db.err(err)
+		}
+		if exists == 0 {
+			return store.ErrNotFound
+		}
+		return store.ErrConflict
+	}
 	return db.tx(ctx, func(tx *txn) error {
 		// Move the delivery on only while a.Owner holds its lease (or no one
 		// does); the attempt number comes back for the log.

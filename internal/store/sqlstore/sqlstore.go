@@ -42,6 +42,10 @@ type Dialect struct {
 	// (SQLite, whose single writer connection would otherwise run them one
 	// commit at a time). Each caller still waits for its own commit.
 	GroupCommit bool
+	// WritableCTE says the database runs data-modifying statements inside
+	// WITH (PostgreSQL): then the common writes are one statement (one
+	// round trip) instead of a transaction of several.
+	WritableCTE bool
 	// Migrations holds NNNN_name.sql files applied in order.
 	Migrations fs.FS
 	// MigrateLock is run first in each migration transaction so that

@@ -16,6 +16,26 @@ import (
 func (db *DB) Accept(ctx context.Context, in store.Inbound) (store.Accepted, error) {
 	var acc store.Accepted
 	now := ms(in.Now)
+	var payload []byte
+	if len(in.Attachments) > 0 {
+		var err error
+		if payload, err = json.Marshal(map[string]any{"attachments": in.Attachments}); err != nil {
+			return acc, err
+		}
+	}
+	if db.d.WritableCTE && in.UserID != nil {
+		// One statement for a known user's conversation: next sequence
+		// number, message and turn job together, atomically.
+		acc.UserID = *in.UserID
+		err := db.W.QueryRowContext(ctx, db.q(`WITH c AS (
+				UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE channel_id = ? AND user_id = ? RETURNING id, last_seq),
+			m AS (INSERT INTO messages (conversation_id, seq, direction, text, payload, created_at) SELECT id, last_seq, 'in', ?, ?, ? FROM c),
+			q AS (INSERT INTO turn_queue (conversation_id, queued_at) SELECT id, ? FROM c ON CONFLICT (conversation_id) DO NOTHING)
+			SELECT id, last_seq FROM c`), now, in.ChannelID, acc.UserID, in.Text, payload, now, now).Scan(&acc.ConversationID, &acc.Seq)
+		if err == nil || !errors.Is(err, sql.ErrNoRows) {
+			return acc, db.err(err)
+		}
+	}
 	err := db.tx(ctx, func(tx *txn) error {
 		// The common case: a known user's conversation exists. Taking its
 		// next sequence number is the only write to it (the update is
@@ -48,12 +68,6 @@ func (db *DB) Accept(ctx context.Context, in store.Inbound) (store.Accepted, err
 			}
 		}
 		var err error
-		var payload []byte
-		if len(in.Attachments) > 0 {
-			if payload, err = json.Marshal(map[string]any{"attachments": in.Attachments}); err != nil {
-				return err
-			}
-		}
 		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO messages (conversation_id, seq, direction, text, payload, created_at) VALUES (?, ?, 'in', ?, ?, ?)`),
 			acc.ConversationID, acc.Seq, in.Text, payload, now); err != nil {
 			return err
