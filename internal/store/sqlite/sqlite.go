@@ -39,7 +39,9 @@ func Open(path string) (*sqlstore.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	w.SetMaxOpenConns(1)
+	// The group-commit writer keeps one connection for itself; the other
+	// serves migrations, which run before it writes.
+	w.SetMaxOpenConns(2)
 	pragmas.Add("_pragma", "query_only(1)")
 	r, err := sql.Open("sqlite", "file:"+abs+"?"+pragmas.Encode())
 	if err != nil {

@@ -32,6 +32,8 @@ func (db *DB) group(ctx context.Context, f func(tx *txn) error) error {
 // savepoint each, so that one failing rolls back alone.
 func (db *DB) writer() {
 	defer close(db.writerDone)
+	w := &writerConn{}
+	defer w.close()
 	batch := make([]op, 0, maxBatch)
 	for first := range db.ops {
 		batch = append(batch[:0], first)
@@ -47,21 +49,51 @@ func (db *DB) writer() {
 				break fill
 			}
 		}
-		db.runBatch(batch)
+		db.runBatch(w, batch)
 	}
 }
 
-func (db *DB) runBatch(batch []op) {
-	results := make([]error, len(batch))
-	tx, err := db.W.BeginTx(context.Background(), nil)
-	if err != nil {
+// writerConn is the group-commit writer's own connection, kept for the
+// life of the store with its prepared statements (SQLite parses a
+// statement once, and its page cache stays warm on one connection).
+type writerConn struct {
+	conn  *sql.Conn
+	stmts map[string]*sql.Stmt
+}
+
+func (w *writerConn) close() {
+	for _, s := range w.stmts {
+		s.Close()
+	}
+	if w.conn != nil {
+		w.conn.Close()
+	}
+}
+
+func (db *DB) runBatch(w *writerConn, batch []op) {
+	ctx := context.Background()
+	fail := func(err error) {
 		for _, o := range batch {
 			o.done <- db.err(err)
 		}
+	}
+	if w.conn == nil {
+		conn, err := db.W.Conn(ctx)
+		if err != nil {
+			fail(err)
+			return
+		}
+		w.conn, w.stmts = conn, map[string]*sql.Stmt{}
+	}
+	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		// The connection may be broken: drop it, the next batch takes another.
+		w.close()
+		w.conn = nil
+		fail(err)
 		return
 	}
-	t := &txn{db: db, tx: tx, stmts: map[string]*sql.Stmt{}}
-	ctx := context.Background()
+	t := &txn{db: db, w: w}
+	results := make([]error, len(batch))
 	single := len(batch) == 1
 	for i, o := range batch {
 		if err := o.ctx.Err(); err != nil {
@@ -72,22 +104,25 @@ func (db *DB) runBatch(batch []op) {
 			results[i] = o.f(t)
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT op"); err != nil {
+		if _, err := w.conn.ExecContext(ctx, "SAVEPOINT op"); err != nil {
 			results[i] = err
 			continue
 		}
 		if err := o.f(t); err != nil {
 			results[i] = err
-			_, _ = tx.ExecContext(ctx, "ROLLBACK TO op")
+			_, _ = w.conn.ExecContext(ctx, "ROLLBACK TO op")
 		}
-		_, _ = tx.ExecContext(ctx, "RELEASE op")
+		_, _ = w.conn.ExecContext(ctx, "RELEASE op")
 	}
 	if single && results[0] != nil {
-		_ = tx.Rollback()
+		_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
 		batch[0].done <- db.err(results[0])
 		return
 	}
-	commitErr := tx.Commit()
+	_, commitErr := w.conn.ExecContext(ctx, "COMMIT")
+	if commitErr != nil {
+		_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
+	}
 	for i, o := range batch {
 		switch {
 		case results[i] != nil:

@@ -37,31 +37,32 @@ func (c *stmtCache) close() {
 	})
 }
 
-// txn is a write transaction. Under group commit its statements are
-// prepared once per batch and reused by every transaction of the batch;
-// otherwise they run as they are (pgx caches prepared statements itself).
-// Queries are given already rewritten for the dialect (db.q).
+// txn is a write transaction: on the group-commit writer's own
+// connection, with statements prepared once for the life of the store
+// (SQLite), or a database/sql transaction whose statements run as they are
+// (pgx caches prepared statements itself). Queries are given already
+// rewritten for the dialect (db.q).
 type txn struct {
-	db    *DB
-	tx    *sql.Tx
-	stmts map[string]*sql.Stmt // nil: no statement cache
+	db *DB
+	tx *sql.Tx     // set when not under group commit
+	w  *writerConn // set under group commit
 }
 
 func (t *txn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if s, ok := t.stmts[query]; ok {
+	if s, ok := t.w.stmts[query]; ok {
 		return s, nil
 	}
-	s, err := t.tx.PrepareContext(ctx, query)
+	s, err := t.w.conn.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	t.stmts[query] = s
+	t.w.stmts[query] = s
 	return s, nil
 }
 
 // ExecContext runs a statement in the transaction.
 func (t *txn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if t.stmts == nil {
+	if t.w == nil {
 		return t.tx.ExecContext(ctx, query, args...)
 	}
 	s, err := t.stmt(ctx, query)
@@ -73,7 +74,7 @@ func (t *txn) ExecContext(ctx context.Context, query string, args ...any) (sql.R
 
 // QueryContext runs a query in the transaction.
 func (t *txn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if t.stmts == nil {
+	if t.w == nil {
 		return t.tx.QueryContext(ctx, query, args...)
 	}
 	s, err := t.stmt(ctx, query)
@@ -85,7 +86,7 @@ func (t *txn) QueryContext(ctx context.Context, query string, args ...any) (*sql
 
 // QueryRowContext runs a query that returns one row in the transaction.
 func (t *txn) QueryRowContext(ctx context.Context, query string, args ...any) *row {
-	if t.stmts == nil {
+	if t.w == nil {
 		return &row{row: t.tx.QueryRowContext(ctx, query, args...)}
 	}
 	s, err := t.stmt(ctx, query)
