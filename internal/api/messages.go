@@ -40,16 +40,13 @@ type sendFailure struct {
 }
 
 func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
-	status, err := s.send(w, r)
+	err := s.send(w, r)
 	if err == nil {
 		return
 	}
-	msg := err.Error()
-	var he *httpError
-	if !errors.As(err, &he) {
-		status, msg, _ = s.classify(r, err)
-	} else if he.pointer != "" {
-		msg = he.pointer + ": " + msg
+	status, msg, pointer := s.classify(r, err)
+	if pointer != "" {
+		msg = pointer + ": " + msg
 	}
 	switch status {
 	case http.StatusUnauthorized:
@@ -60,34 +57,33 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, sendFailure{Success: false, Error: msg})
 }
 
-func (s *Server) send(w http.ResponseWriter, r *http.Request) (int, error) {
+func (s *Server) send(w http.ResponseWriter, r *http.Request) error {
 	var req sendRequest
 	if err := decode(w, r, MaxMessageBody, &req); err != nil {
-		status, _, _ := s.classify(r, err)
-		return status, err
+		return err
 	}
 	if req.ChannelID == "" {
-		return http.StatusBadRequest, badRequest("/channelID", "channelID is required")
+		return badRequest("/channelID", "channelID is required")
 	}
 	if req.Message == nil {
-		return http.StatusBadRequest, badRequest("/message", "message is required")
+		return badRequest("/message", "message is required")
 	}
 	if strings.TrimSpace(*req.Message) == "" && len(req.Attachments) == 0 {
-		return http.StatusBadRequest, badRequest("/message", "message is empty and there are no attachments")
+		return badRequest("/message", "message is empty and there are no attachments")
 	}
 	userID := req.UserID
 	if userID != nil && (*userID < 1 || *userID > math.MaxInt64/2) {
-		return http.StatusBadRequest, badRequest("/userID", "userID must be a whole number from 1")
+		return badRequest("/userID", "userID must be a whole number from 1")
 	}
 	if req.SenderID != "" && userID != nil {
-		return http.StatusBadRequest, badRequest("/senderID", "give userID or senderID, not both")
+		return badRequest("/senderID", "give userID or senderID, not both")
 	}
 	if len(req.SenderID) > 256 {
-		return http.StatusBadRequest, badRequest("/senderID", "senderID is longer than 256 characters")
+		return badRequest("/senderID", "senderID is longer than 256 characters")
 	}
 	for i, a := range req.Attachments {
 		if err := checkAttachment(a); err != nil {
-			return http.StatusBadRequest, badRequest("/attachments/"+strconv.Itoa(i), err.Error())
+			return badRequest("/attachments/"+strconv.Itoa(i), err.Error())
 		}
 	}
 	tok := req.Token
@@ -95,24 +91,24 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) (int, error) {
 		tok = bearer(r)
 	}
 	if tok == "" {
-		return http.StatusUnauthorized, fail(http.StatusUnauthorized, "token is required (in the body or as Authorization: Bearer)")
+		return fail(http.StatusUnauthorized, "token is required (in the body or as Authorization: Bearer)")
 	}
 	ch, err := s.Store.ChannelByID(r.Context(), req.ChannelID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !token.Equal(tok, ch.TokenHash)) {
-		return http.StatusUnauthorized, fail(http.StatusUnauthorized, "wrong channelID or token")
+		return fail(http.StatusUnauthorized, "wrong channelID or token")
 	}
 	if err != nil {
-		return 0, err
+		return err
 	}
 	acc, err := s.Store.Accept(r.Context(), store.Inbound{ProjectID: ch.ProjectID, ChannelID: ch.ID, Bot: ch.Bot,
 		UserID: userID, SenderID: req.SenderID, Text: *req.Message, Attachments: req.Attachments, Now: s.Now()})
 	if err != nil {
-		return 0, err
+		return err
 	}
 	s.Metrics.Accepted.Inc()
 	s.Accepted()
 	writeJSON(w, http.StatusOK, sendResponse{ChannelID: ch.ID, Message: *req.Message, UserID: acc.UserID, SenderID: req.SenderID, Success: true})
-	return http.StatusOK, nil
+	return nil
 }
 
 // checkAttachment accepts {base64: "data:<type>;base64,<data>"} or

@@ -18,8 +18,9 @@ import (
 )
 
 // Parse reads one bot file's bytes. It returns the bot and every problem
-// found (warnings included). The bot is nil when an error makes it unusable;
-// callers must not run a bot whose problems HasErrors.
+// found (warnings included). The bot is nil when the file is not YAML or not
+// a mapping; otherwise it is returned even with errors (for tools that show
+// what was read), and callers must not run a bot whose problems HasErrors.
 func Parse(file string, data []byte, kinds Kinds) (*Bot, Problems) {
 	d := &decoder{file: file, kinds: kinds, lines: strings.Split(string(data), "\n")}
 	var doc yaml.Node
@@ -43,9 +44,6 @@ func Parse(file string, data []byte, kinds Kinds) (*Bot, Problems) {
 	}
 	check(d, b, root)
 	d.problems.Sort()
-	if d.problems.HasErrors() {
-		return b, d.problems
-	}
 	return b, d.problems
 }
 
