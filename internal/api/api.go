@@ -82,6 +82,10 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /v1/channels/{channelID}/test-webhook", s.admin(s.testWebhook))
 	s.mux.HandleFunc("GET /v1/channels/{channelID}/deliveries", s.admin(s.listDeliveries))
 	s.mux.HandleFunc("POST /v1/deliveries/{deliveryID}/replay", s.admin(s.replayDelivery))
+
+	s.mux.HandleFunc("POST /v1/tokens", s.admin(s.createToken))
+	s.mux.HandleFunc("GET /v1/tokens", s.admin(s.listTokens))
+	s.mux.HandleFunc("DELETE /v1/tokens/{tokenID}", s.admin(s.revokeToken))
 }
 
 // Drain makes the server refuse new work (503) while turns in flight

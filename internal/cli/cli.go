@@ -41,6 +41,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		testCmd(kinds),
 		serveCmd(args),
 		migrateCmd(args),
+		tokenCmd(args),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",

@@ -101,6 +101,19 @@ type Store interface {
 	// Messages returns a conversation's messages in order.
 	Messages(ctx context.Context, projectID, conversationID string) ([]Message, error)
 	GetConversation(ctx context.Context, projectID, id string) (Conversation, error)
+
+	// ListTokens returns a project's tokens, oldest first, expired ones
+	// included.
+	ListTokens(ctx context.Context, projectID string) ([]Token, error)
+	// RevokeToken deletes a token of a project: it stops working at once.
+	// ErrNotFound when the project has no such token; ErrConflict, and
+	// nothing deleted, when the token has not expired at now and the
+	// project has no other such token (a project never locks itself out).
+	RevokeToken(ctx context.Context, projectID, id string, now time.Time) error
+	// TouchToken records that a token was used at `at`, unless its last
+	// use was recorded less than `every` before, so a busy token costs one
+	// write per `every`. A token that no longer exists is no error.
+	TouchToken(ctx context.Context, id string, at time.Time, every time.Duration) error
 }
 
 // Project is a tenant: everything else belongs to one.
@@ -119,6 +132,16 @@ type Token struct {
 	Prefix    string // the first characters of the token, to recognise it
 	Hash      []byte
 	CreatedAt time.Time
+	// LastUsedAt is when the token last authenticated a request, to the
+	// minute (TouchToken); zero when it never did.
+	LastUsedAt time.Time
+	// ExpiresAt is when the token stops working; zero when it does not.
+	ExpiresAt time.Time
+}
+
+// Expired reports whether the token no longer works at now.
+func (t Token) Expired(now time.Time) bool {
+	return !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt)
 }
 
 // Channel is an API channel (seed 003): messages come in with its token and

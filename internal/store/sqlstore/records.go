@@ -24,23 +24,6 @@ func (db *DB) FirstProject(ctx context.Context) (store.Project, error) {
 	return p, db.err(err)
 }
 
-// CreateToken stores a token's hash.
-func (db *DB) CreateToken(ctx context.Context, t store.Token) error {
-	_, err := db.write(ctx, db.q(`INSERT INTO tokens (id, project_id, name, kind, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-		t.ID, t.ProjectID, t.Name, t.Kind, t.Prefix, t.Hash, ms(t.CreatedAt))
-	return db.err(err)
-}
-
-// TokenByHash finds a token by its hash.
-func (db *DB) TokenByHash(ctx context.Context, hash []byte) (store.Token, error) {
-	var t store.Token
-	var created int64
-	err := db.readRow(ctx, db.q(`SELECT id, project_id, name, kind, prefix, hash, created_at FROM tokens WHERE hash = ?`), hash).
-		Scan(&t.ID, &t.ProjectID, &t.Name, &t.Kind, &t.Prefix, &t.Hash, &created)
-	t.CreatedAt = fromMS(created)
-	return t, db.err(err)
-}
-
 const channelColumns = `id, project_id, bot, token_hash, webhook_url, webhook_secret, keywords, created_at, updated_at, previous_secret, previous_until, webhook_disabled, failing_since`
 
 func scanChannel(row interface{ Scan(...any) error }) (store.Channel, error) {
