@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/confab/confab/internal/ratelimit"
 	"github.com/confab/confab/internal/store"
 )
 
@@ -34,6 +35,9 @@ type Deps struct {
 	// TestWebhook POSTs a signed sample to a channel's webhook.
 	TestWebhook func(ctx context.Context, c store.Channel) TestResult
 	Now         func() time.Time
+	// RateLimits limits requests per token, channel and end user
+	// (ratelimit.go); nil limits nothing.
+	RateLimits *ratelimit.Limiter
 }
 
 // TestResult is the answer of the test-webhook route.
@@ -62,6 +66,7 @@ func New(d Deps) *Server {
 	if d.Metrics == nil {
 		d.Metrics = NewMetrics(prometheus.NewRegistry())
 	}
+	d.Store = withRateLimits(d.Store, d.RateLimits)
 	s := &Server{Deps: d, mux: http.NewServeMux()}
 	s.routes()
 	return s
@@ -107,6 +112,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
+	w, r = s.trackRates(w, r)
 	rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 	s.mux.ServeHTTP(rw, r)
 	pattern := r.Pattern

@@ -22,6 +22,7 @@ import (
 	"github.com/confab/confab/internal/block"
 	"github.com/confab/confab/internal/config"
 	"github.com/confab/confab/internal/flow"
+	"github.com/confab/confab/internal/ratelimit"
 	"github.com/confab/confab/internal/safehttp"
 	"github.com/confab/confab/internal/store"
 	"github.com/confab/confab/internal/store/postgres"
@@ -202,7 +203,9 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	server := api.New(api.Deps{Store: s, Bots: bots, Log: log, Metrics: metrics, Accepted: func() { turns.Wake(); deliverer.Wake() },
 		TestWebhook: func(ctx context.Context, c store.Channel) api.TestResult {
 			return testWebhook(ctx, client.HTTPClient(), c)
-		}})
+		},
+		RateLimits: ratelimit.New(cfg.RateLimits, nil),
+	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -28,6 +28,9 @@ func serverFlags(cmd *cobra.Command, cfg *config.Config) {
 	f.StringSliceVar(&cfg.AllowNet, "allow-net", cfg.AllowNet, "networks or hosts outbound calls may reach although private, e.g. 127.0.0.1/32 (CONFAB_ALLOW_NET)")
 	f.DurationSliceVar(&cfg.RetrySchedule, "retry-schedule", cfg.RetrySchedule, "waits before each webhook retry (CONFAB_RETRY_SCHEDULE)")
 	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json (CONFAB_LOG_FORMAT)")
+	f.Var(&cfg.RateLimits.Default.Token, "rate-limit-token", `requests per project token, as "20/s burst 100", or off (CONFAB_RATE_LIMIT_TOKEN)`)
+	f.Var(&cfg.RateLimits.Default.Channel, "rate-limit-channel", "messages per API channel, or off (CONFAB_RATE_LIMIT_CHANNEL)")
+	f.Var(&cfg.RateLimits.Default.User, "rate-limit-user", "messages per end user of a channel, or off (CONFAB_RATE_LIMIT_USER)")
 }
 
 // loadConfig builds the configuration before the flags: defaults, the

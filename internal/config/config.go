@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/confab/confab/internal/ratelimit"
 	"github.com/confab/confab/internal/safehttp"
 	"github.com/confab/confab/internal/token"
 )
@@ -55,6 +56,14 @@ type Config struct {
 	// Channels are API channels declared in the configuration file
 	// (--config, CONFAB_CONFIG).
 	Channels []ChannelSpec
+	// RateLimits are the API's rate limits (docs/operations.md, "Rate
+	// limits"). The default plan: 20/s burst 100 per project token
+	// (CONFAB_RATE_LIMIT_TOKEN, --rate-limit-token), 200/s burst 400 per
+	// channel (CONFAB_RATE_LIMIT_CHANNEL, --rate-limit-channel) and 5/s
+	// burst 20 per end user of a channel (CONFAB_RATE_LIMIT_USER,
+	// --rate-limit-user); "off" lifts a limit. Named plans and the
+	// projects and channels on them come from the file (rate_limits).
+	RateLimits ratelimit.Plans
 }
 
 // DefaultRetrySchedule is the webhook retry schedule of QUALITY.md.
@@ -78,7 +87,8 @@ func Load(environ []string) (Config, error) {
 // Default returns the defaults.
 func Default() Config {
 	return Config{Addr: "127.0.0.1:8080", DataDir: "./data", BotsDir: "./bots", RetrySchedule: DefaultRetrySchedule,
-		ShutdownTimeout: 30 * time.Second, LogFormat: "text", Env: map[string]string{}, Secrets: map[string]string{}}
+		ShutdownTimeout: 30 * time.Second, LogFormat: "text", Env: map[string]string{}, Secrets: map[string]string{},
+		RateLimits: ratelimit.Plans{Default: ratelimit.DefaultPlan()}}
 }
 
 // ApplyEnv reads CONFAB_* variables from environ ("NAME=value" strings,
@@ -87,6 +97,12 @@ func (c *Config) ApplyEnv(environ []string) error {
 	var errs []error
 	for _, kv := range environ {
 		name, value, _ := strings.Cut(kv, "=")
+		if ok, err := applyRateLimitEnv(&c.RateLimits, name, value); ok {
+			if err != nil {
+				errs = append(errs, err)
+			}
+			continue
+		}
 		switch {
 		case name == "CONFAB_ADDR":
 			c.Addr = value
@@ -176,6 +192,9 @@ func (c Config) Validate() error {
 	}
 	for i, ch := range c.Channels {
 		errs = append(errs, ch.validate(i)...)
+	}
+	if err := c.RateLimits.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log format %q: use text or json", c.LogFormat))

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/confab/confab/internal/ratelimit"
 )
 
 func TestDefaultsAreValid(t *testing.T) {
@@ -96,5 +98,102 @@ channels:
 	}
 	if _, err := Load([]string{"CONFAB_CONFIG=" + path}); err == nil || !strings.Contains(err.Error(), "adress") {
 		t.Errorf("unknown key: %v", err)
+	}
+}
+
+func TestRateLimitDefaultsAndEnvironment(t *testing.T) {
+	t.Parallel()
+	c := Default()
+	if c.RateLimits.Default != ratelimit.DefaultPlan() || !c.RateLimits.Enabled() {
+		t.Errorf("the default plan is %+v, want ratelimit.DefaultPlan()", c.RateLimits.Default)
+	}
+	err := c.ApplyEnv([]string{"CONFAB_RATE_LIMIT_TOKEN=5/s burst 10", "CONFAB_RATE_LIMIT_CHANNEL=600/m", "CONFAB_RATE_LIMIT_USER=off"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ratelimit.Plan{
+		Token:   ratelimit.Limit{Requests: 5, Per: time.Second, Burst: 10},
+		Channel: ratelimit.Limit{Requests: 600, Per: time.Minute, Burst: 600},
+		User:    ratelimit.Limit{Off: true},
+	}
+	if c.RateLimits.Default != want {
+		t.Errorf("after the environment: %+v, want %+v", c.RateLimits.Default, want)
+	}
+	err = c.ApplyEnv([]string{"CONFAB_RATE_LIMIT_USER=lots", "CONFAB_RATE_LIMIT_TOKEN=5/s burst 0"})
+	for _, w := range []string{`CONFAB_RATE_LIMIT_USER: rate limit "lots"`, "CONFAB_RATE_LIMIT_TOKEN: rate limit 5/s burst 0: the burst must be from 1"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("bad values: %v; want it to contain %q", err, w)
+		}
+	}
+	if c.RateLimits.Default.User != (ratelimit.Limit{Off: true}) {
+		t.Errorf("a bad value changed the limit: %+v", c.RateLimits.Default.User)
+	}
+}
+
+func TestRateLimitPlansFromTheFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "confab.yaml")
+	write := func(s string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(`rate_limits:
+  token: 50/s burst 200
+  user: 2/s burst 4
+  plans:
+    partner:
+      channel: 1000/s burst 2000
+      user: off
+    scripts:
+      token: 100/s
+  projects:
+    prj_big: partner
+  channels:
+    website: scripts
+`)
+	c, err := Load([]string{"CONFAB_CONFIG=" + path, "CONFAB_RATE_LIMIT_USER=3/s burst 6"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("valid file: %v", err)
+	}
+	p := c.RateLimits
+	def := ratelimit.DefaultPlan()
+	wantDefault := ratelimit.Plan{
+		Token:   ratelimit.Limit{Requests: 50, Per: time.Second, Burst: 200},
+		Channel: def.Channel,                                              // not in the file: the built-in default
+		User:    ratelimit.Limit{Requests: 3, Per: time.Second, Burst: 6}, // the environment wins over the file
+	}
+	if p.Default != wantDefault {
+		t.Errorf("default plan %+v, want %+v", p.Default, wantDefault)
+	}
+	if got := p.For("prj_big", "ch_x"); got.Channel.Requests != 1000 || !got.User.Off || got.Token != wantDefault.Token {
+		t.Errorf("project prj_big's plan: %+v", got)
+	}
+	if got := p.For("prj_other", "website"); got.Token.Requests != 100 || got.Channel != def.Channel {
+		t.Errorf("channel website's plan: %+v", got)
+	}
+
+	for _, tc := range []struct{ file, want string }{
+		{"rate_limits:\n  channel: 20/sec\n", `rate_limits.channel: rate limit "20/sec": the period "sec"`},
+		{"rate_limits:\n  plans:\n    p:\n      user: 0/s\n", "rate_limits.plans.p.user: rate limit"},
+		{"rate_limits:\n  plans:\n    p:\n      users: 1/s\n", "field users not found"},
+		{"rate_limits:\n  per_token: 1/s\n", "field per_token not found"},
+	} {
+		write(tc.file)
+		if _, err := Load([]string{"CONFAB_CONFIG=" + path}); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("file %q: %v; want an error with %q", tc.file, err, tc.want)
+		}
+	}
+	write("rate_limits:\n  plans:\n    partner: {user: 1/s}\n  channels:\n    web: partnr\n")
+	c, err = Load([]string{"CONFAB_CONFIG=" + path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), `rate_limits.channels.web: no plan "partnr" (plans: partner)`) {
+		t.Errorf("a channel on a plan that does not exist: %v", err)
 	}
 }

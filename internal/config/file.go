@@ -34,6 +34,7 @@ type fileConfig struct {
 	LogFormat     *string           `yaml:"log_format"`
 	Env           map[string]string `yaml:"env"`
 	Channels      []ChannelSpec     `yaml:"channels"`
+	RateLimits    *fileRateLimits   `yaml:"rate_limits"`
 }
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
@@ -91,5 +92,10 @@ func (c *Config) ApplyFile(path string) error {
 		c.Env[k] = v
 	}
 	c.Channels = append(c.Channels, f.Channels...)
+	if f.RateLimits != nil {
+		if err := f.RateLimits.apply(&c.RateLimits); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+	}
 	return nil
 }
