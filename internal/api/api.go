@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/confab/confab/internal/api/openapi"
 	"github.com/confab/confab/internal/ratelimit"
 	"github.com/confab/confab/internal/store"
 )
@@ -51,7 +52,7 @@ type TestResult struct {
 // Server holds the routes.
 type Server struct {
 	Deps
-	mux      *http.ServeMux
+	mux      *routeMux
 	draining atomic.Bool
 }
 
@@ -67,7 +68,7 @@ func New(d Deps) *Server {
 		d.Metrics = NewMetrics(prometheus.NewRegistry())
 	}
 	d.Store = withRateLimits(d.Store, d.RateLimits)
-	s := &Server{Deps: d, mux: http.NewServeMux()}
+	s := &Server{Deps: d, mux: newRouteMux()}
 	s.routes()
 	return s
 }
@@ -76,6 +77,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", s.Metrics.Handler())
+	s.mux.Handle("GET /v1/openapi.json", openapi.Handler())
+	s.mux.Handle("GET /docs", openapi.DocsHandler())
 
 	s.mux.HandleFunc("POST /v1/messages", s.sendMessage)
 
