@@ -64,9 +64,12 @@ type Config struct {
 	// a CPU profile of each measured window is saved there, and SQLite
 	// commits and written rows per message are reported.
 	ProfileDir string
-	Self       string    // the executable that runs `relay`; default this one
-	Progress   io.Writer // progress lines; nil for none
-	Command    string    // the command line, for the report
+	// NoLimitFlags leaves out the flags that raise Confab's rate limits
+	// far above the load (for binaries older than rate limits).
+	NoLimitFlags bool
+	Self         string    // the executable that runs `relay`; default this one
+	Progress     io.Writer // progress lines; nil for none
+	Command      string    // the command line, for the report
 }
 
 func main() {
@@ -124,6 +127,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, bool, error) {
 	fs.StringVar(&cfg.DatabaseURL, "database", dbURL, "PostgreSQL for confab_postgres; a fresh database (or schema) is made and dropped (CONFAB_BENCH_DATABASE_URL)")
 	confab := fs.String("confab", "", "a confab binary to run instead of building ./cmd/confab")
 	fs.StringVar(&cfg.ProfileDir, "profile", "", "directory for CPU profiles of Confab's windows; runs Confab instrumented (bench/confabprof)")
+	fs.BoolVar(&cfg.NoLimitFlags, "no-limit-flags", false, "do not pass the flags that raise Confab's rate limits above the load (for a -confab binary without rate limits)")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the table")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
 	if err := fs.Parse(args); err != nil {

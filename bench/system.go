@@ -282,6 +282,12 @@ func startConfab(ctx context.Context, cfg Config, name, tmp, bots string, rcv *r
 	s := &server{}
 	argv := append(slices.Clone(cfg.ConfabCmd), "serve", "--addr", "127.0.0.1:0", "--data", filepath.Join(tmp, name),
 		"--bots", bots, "--allow-net", "127.0.0.1/32", "--log-format", "json")
+	if !cfg.NoLimitFlags {
+		// Every conversation sends as fast as it is answered, all on one
+		// channel: the limits are raised far above that, so that the
+		// limiter runs but never refuses.
+		argv = append(argv, "--rate-limit-channel", "1000000/s burst 1000000", "--rate-limit-user", "1000000/s burst 1000000")
+	}
 	if name == "confab_postgres" {
 		pg, err := openPG(ctx, cfg.DatabaseURL)
 		if err != nil {

@@ -30,9 +30,15 @@ type Deps struct {
 	Bots    Bots
 	Log     *slog.Logger
 	Metrics *Metrics
-	// Accepted is called after an inbound message is committed (it wakes
-	// the turn worker).
-	Accepted func()
+	// Prepare (may be nil) readies an inbound message of a channel for
+	// Accept: how its turn runs (store.Inbound.Lease and Run).
+	Prepare func(in *store.Inbound, ch store.Channel)
+	// Accepted is called after an inbound message is committed: it hands
+	// a leased turn to the turn worker, or wakes it.
+	Accepted func(store.Accepted)
+	// Replayed (may be nil) is called after a delivery is made due again:
+	// it wakes the delivery worker.
+	Replayed func()
 	// TestWebhook POSTs a signed sample to a channel's webhook.
 	TestWebhook func(ctx context.Context, c store.Channel) TestResult
 	Now         func() time.Time
@@ -62,7 +68,10 @@ func New(d Deps) *Server {
 		d.Now = time.Now
 	}
 	if d.Accepted == nil {
-		d.Accepted = func() {}
+		d.Accepted = func(store.Accepted) {}
+	}
+	if d.Replayed == nil {
+		d.Replayed = func() {}
 	}
 	if d.Metrics == nil {
 		d.Metrics = NewMetrics(prometheus.NewRegistry())

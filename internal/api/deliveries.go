@@ -72,7 +72,7 @@ func (s *Server) replayDelivery(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.Accepted()
+	s.Replayed()
 	writeJSON(w, http.StatusAccepted, map[string]string{"id": id, "status": store.DeliveryPending})
 	return nil
 }

@@ -100,13 +100,17 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	acc, err := s.Store.Accept(r.Context(), store.Inbound{ProjectID: ch.ProjectID, ChannelID: ch.ID, Bot: ch.Bot,
-		UserID: userID, SenderID: req.SenderID, Text: *req.Message, Attachments: req.Attachments, Now: s.Now()})
+	in := store.Inbound{ProjectID: ch.ProjectID, ChannelID: ch.ID, Bot: ch.Bot,
+		UserID: userID, SenderID: req.SenderID, Text: *req.Message, Attachments: req.Attachments, Now: s.Now()}
+	if s.Prepare != nil {
+		s.Prepare(&in, ch)
+	}
+	acc, err := s.Store.Accept(r.Context(), in)
 	if err != nil {
 		return err
 	}
 	s.Metrics.Accepted.Inc()
-	s.Accepted()
+	s.Accepted(acc)
 	writeJSON(w, http.StatusOK, sendResponse{ChannelID: ch.ID, Message: *req.Message, UserID: acc.UserID, SenderID: req.SenderID, Success: true})
 	return nil
 }

@@ -43,6 +43,7 @@ type env struct {
 	projectA string
 	projectB string
 	accepted atomic.Int32 // calls of Deps.Accepted
+	replayed atomic.Int32 // calls of Deps.Replayed
 	// closeStore closes the store once (a test may close it early).
 	closeStore func()
 }
@@ -75,7 +76,8 @@ func newEnv(t *testing.T) *env {
 		Bots:     bots{"echo": true, "shop": true},
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Metrics:  api.NewMetrics(prometheus.NewRegistry()),
-		Accepted: func() { e.accepted.Add(1) },
+		Accepted: func(store.Accepted) { e.accepted.Add(1) },
+		Replayed: func() { e.replayed.Add(1) },
 		TestWebhook: func(_ context.Context, c store.Channel) api.TestResult {
 			return api.TestResult{Reachable: true, Status: 299, Error: "tested " + c.ID}
 		},
@@ -321,14 +323,14 @@ func TestProjectsSeeOnlyTheirChannels(t *testing.T) {
 		d.History[0].Status != 500 || d.History[0].LatencyMs != 12 || d.History[0].Error != "status 500" || d.History[0].Excerpt != "oops" {
 		t.Errorf("delivery %+v", d)
 	}
-	// A may replay it; that wakes the workers.
-	before := e.accepted.Load()
+	// A may replay it; that wakes the delivery worker.
+	before := e.replayed.Load()
 	a = e.do(t, "POST", "/v1/deliveries/"+dead+"/replay", tokenA, nil)
 	if m := a.json(t); a.status != http.StatusAccepted || m["id"] != dead || m["status"] != "pending" {
 		t.Errorf("A's replay = %d %s", a.status, a.body)
 	}
-	if e.accepted.Load() != before+1 {
-		t.Errorf("replay did not call Accepted")
+	if e.replayed.Load() != before+1 {
+		t.Errorf("replay did not call Replayed")
 	}
 	a = e.do(t, "GET", "/v1/channels/shop-web/deliveries", tokenA, nil)
 	if err := json.Unmarshal(a.body, &list); err != nil || len(list.Deliveries) != 1 || list.Deliveries[0].Status != "pending" || list.Deliveries[0].NextAt == "" {
@@ -358,7 +360,7 @@ func (e *env) deadDelivery(t *testing.T, channelID string) string {
 		t.Fatalf("claim turns = %v %v", turns, err)
 	}
 	const id = "msg_dead_one"
-	if err := e.store.CompleteTurn(ctx, store.TurnResult{ConversationID: acc.ConversationID, Owner: "turns", State: []byte(`{}`), HandledSeq: acc.Seq,
+	if _, err := e.store.CompleteTurn(ctx, store.TurnResult{ConversationID: acc.ConversationID, Owner: "turns", State: []byte(`{}`), HandledSeq: acc.Seq,
 		Outgoing: []store.Outgoing{{Text: "ready", Delivery: &store.Delivery{ID: id, URL: "https://hooks.example.com/confab", Body: []byte(`{}`)}}}, Now: now}); err != nil {
 		t.Fatal(err)
 	}

@@ -199,8 +199,8 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	metrics := api.NewMetrics(reg)
 
 	deliverer := webhook.NewDeliverer(s, client.HTTPClient(), channelEndpoints{s}, log, webhook.DelivererConfig{Schedule: cfg.RetrySchedule})
-	turns := turn.New(s, bots, action.Executor{Client: client.HTTPClient()}, log, turn.Config{}, deliverer.Wake)
-	server := api.New(api.Deps{Store: s, Bots: bots, Log: log, Metrics: metrics, Accepted: func() { turns.Wake(); deliverer.Wake() },
+	turns := turn.New(s, bots, action.Executor{Client: client.HTTPClient()}, log, turn.Config{}, deliverer)
+	server := api.New(api.Deps{Store: s, Bots: bots, Log: log, Metrics: metrics, Prepare: turns.Prepare, Accepted: turns.Accepted, Replayed: deliverer.Wake,
 		TestWebhook: func(ctx context.Context, c store.Channel) api.TestResult {
 			return testWebhook(ctx, client.HTTPClient(), c)
 		},

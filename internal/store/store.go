@@ -56,7 +56,8 @@ type Store interface {
 	// Accept stores an inbound message in one transaction: the user
 	// (created when the message names none), the conversation (created on
 	// the first message of a user on a channel), the message with the
-	// conversation's next sequence number, and the conversation's turn job.
+	// conversation's next sequence number, and the conversation's turn job
+	// (leased to in.Lease's owner when it asks and no turn is pending).
 	Accept(ctx context.Context, in Inbound) (Accepted, error)
 	// ClaimTurns leases up to limit conversations that have messages not yet
 	// handled and no live lease, and returns them with those messages in
@@ -64,9 +65,10 @@ type Store interface {
 	ClaimTurns(ctx context.Context, lease Lease, limit int) ([]Turn, error)
 	// CompleteTurn commits a turn's outcome in one transaction: the new
 	// state, the messages the bot sent, their deliveries (the outbox), and
-	// the handled mark; the lease is released. ErrConflict when the lease
-	// was lost to another worker (nothing is written then).
-	CompleteTurn(ctx context.Context, r TurnResult) error
+	// the handled mark; the job is dropped, or released when messages came
+	// meanwhile (requeued: the turn queue has work for a claim). ErrConflict
+	// when the lease was lost to another worker (nothing is written then).
+	CompleteTurn(ctx context.Context, r TurnResult) (requeued bool, err error)
 
 	// RenewTurn extends the lease of a turn in flight; ErrConflict when the
 	// lease is no longer the owner's.
@@ -189,6 +191,19 @@ type Inbound struct {
 	Text        string
 	Attachments []Attachment
 	Now         time.Time
+	// Lease, when set, asks for the conversation's turn: if no turn of the
+	// conversation is queued or running, its job is created already leased
+	// to Lease.Owner and Accepted.Turn holds it, so that the caller runs it
+	// at once instead of waiting for a claim.
+	Lease *Lease
+	// Run, when set, may run the message's turn inside Accept's
+	// transaction, when no other turn of the conversation is queued or
+	// running: it gets the conversation as it stands (the message
+	// counted) and the message, and returns the turn's outcome and true
+	// (ConversationID and Owner need not be set), or false to leave the
+	// turn to the queue (a turn that makes calls must not wait inside a
+	// transaction). It must be quick, and may be called more than once.
+	Run func(c Conversation, m Message) (TurnResult, bool)
 }
 
 // Accepted says where an inbound message was stored.
@@ -196,6 +211,15 @@ type Accepted struct {
 	UserID         int64
 	ConversationID string
 	Seq            int64
+	// Turn is the conversation's turn, leased as Inbound.Lease asked; nil
+	// when no lease was asked for or another turn is queued or running
+	// (that turn's worker takes this message too).
+	Turn *Turn
+	// Ran says the turn ran inside Accept (Inbound.Run) and committed with
+	// the message; Outgoing is what it sent, deliveries filled in as
+	// CompleteTurn fills them.
+	Ran      bool
+	Outgoing []Outgoing
 }
 
 // Conversation is one user's conversation with a bot on a channel.
@@ -246,6 +270,12 @@ type TurnResult struct {
 	HandledSeq     int64
 	Outgoing       []Outgoing
 	Now            time.Time
+	// DeliveryLease, when set, creates the deliveries already leased to
+	// its owner if the conversation has no older delivery pending but
+	// those the same owner holds (so that it sends them at once, after
+	// those, without a claim); each such delivery comes back with
+	// LeasedUntil set.
+	DeliveryLease *Lease
 }
 
 // Outgoing is a message the bot sent, with its delivery (nil when it goes
@@ -280,6 +310,9 @@ type Delivery struct {
 	LastError      string
 	CreatedAt      time.Time
 	History        []Attempt // filled by ListDeliveries
+	// LeasedUntil is set by CompleteTurn on a delivery it created leased
+	// (TurnResult.DeliveryLease).
+	LeasedUntil time.Time
 }
 
 // Attempt is one try of a delivery.

@@ -26,6 +26,18 @@ type Bots interface {
 	Engine(id string) (*flow.Engine, bool)
 }
 
+// Outbox takes the webhook deliveries that turns commit.
+type Outbox interface {
+	// Lease is the lease new deliveries are created with, so that Deliver
+	// sends them at once without a claim; nil leaves them to the queue.
+	Lease(now time.Time) *store.Lease
+	// Deliver sends deliveries a turn created leased (one conversation's,
+	// in order).
+	Deliver(ds []store.Delivery)
+	// Queued says that a conversation's deliveries wait in the queue.
+	Queued(conversationID string)
+}
+
 // Config tunes a Worker. Zero values take the defaults.
 type Config struct {
 	Owner       string        // lease owner name; default "turn-<random>"
@@ -37,21 +49,23 @@ type Config struct {
 
 // Worker runs turns. Start it with Run; Wake tells it new messages wait.
 type Worker struct {
-	store    store.Store
-	bots     Bots
-	exec     flow.Executor
-	log      *slog.Logger
-	cfg      Config
-	now      func() time.Time
-	wake     chan struct{}
-	onCommit func()
+	store  store.Store
+	bots   Bots
+	exec   flow.Executor
+	log    *slog.Logger
+	cfg    Config
+	now    func() time.Time
+	wake   chan struct{}
+	outbox Outbox
+	sem    chan struct{}
 
+	mu       sync.Mutex // guards stopping and inflight.Add against Wait
+	stopping bool
 	inflight sync.WaitGroup
 }
 
-// New makes a Worker. onCommit (may be nil) is called after each commit
-// that created deliveries, to wake the delivery worker.
-func New(s store.Store, bots Bots, exec flow.Executor, log *slog.Logger, cfg Config, onCommit func()) *Worker {
+// New makes a Worker. The outbox takes the deliveries each turn commits.
+func New(s store.Store, bots Bots, exec flow.Executor, log *slog.Logger, cfg Config, outbox Outbox) *Worker {
 	if cfg.Owner == "" {
 		cfg.Owner = store.NewID("turn")
 	}
@@ -67,10 +81,8 @@ func New(s store.Store, bots Bots, exec flow.Executor, log *slog.Logger, cfg Con
 	if cfg.Poll == 0 {
 		cfg.Poll = 500 * time.Millisecond
 	}
-	if onCommit == nil {
-		onCommit = func() {}
-	}
-	return &Worker{store: s, bots: bots, exec: exec, log: log, cfg: cfg, now: time.Now, wake: make(chan struct{}, 1), onCommit: onCommit}
+	return &Worker{store: s, bots: bots, exec: exec, log: log, cfg: cfg, now: time.Now, wake: make(chan struct{}, 1),
+		outbox: outbox, sem: make(chan struct{}, cfg.Concurrency)}
 }
 
 // Wake tells the worker that messages wait; it never blocks.
@@ -81,17 +93,51 @@ func (w *Worker) Wake() {
 	}
 }
 
+// Prepare readies a message of channel ch for the store's Accept: its
+// turn runs inside Accept's transaction when it needs no calls (no claim,
+// one commit for message, state and replies), else it is accepted leased
+// to this worker so that Accepted starts it at once.
+func (w *Worker) Prepare(in *store.Inbound, ch store.Channel) {
+	in.Lease = &store.Lease{Owner: w.cfg.Owner, Now: in.Now, Until: in.Now.Add(w.cfg.Lease)}
+	in.Run = func(c store.Conversation, m store.Message) (store.TurnResult, bool) {
+		r, ok := w.compute(ch, c, []store.Message{m}, nil)
+		return r, ok
+	}
+}
+
+// Accepted takes a message that Accept committed: the deliveries of a
+// turn that ran inside Accept go to the outbox; a turn leased to this
+// worker starts now; else the worker looks for work (another turn of the
+// conversation is queued or running and takes the message after it).
+func (w *Worker) Accepted(acc store.Accepted) {
+	switch {
+	case acc.Ran:
+		w.handOver(acc.ConversationID, acc.Outgoing)
+	case acc.Turn != nil:
+		if !w.start(*acc.Turn) {
+			// Stopping: the lease runs out and the next start (or another
+			// node) runs the turn.
+			w.log.Info("not starting a turn: the worker is stopping", "conversation", acc.ConversationID)
+		}
+	default:
+		w.Wake()
+	}
+}
+
 // Run claims and runs turns until ctx is done, then waits for the turns in
 // flight to finish and returns.
 func (w *Worker) Run(ctx context.Context) {
-	sem := make(chan struct{}, w.cfg.Concurrency)
 	tick := time.NewTicker(w.cfg.Poll)
 	defer tick.Stop()
-	defer w.inflight.Wait()
+	defer func() {
+		w.mu.Lock()
+		w.stopping = true
+		w.mu.Unlock()
+		w.inflight.Wait()
+	}()
 	for {
-		free := cap(sem) - len(sem)
 		var turns []store.Turn
-		if free > 0 {
+		if free := cap(w.sem) - len(w.sem); free > 0 {
 			now := w.now()
 			var err error
 			turns, err = w.store.ClaimTurns(ctx, store.Lease{Owner: w.cfg.Owner, Now: now, Until: now.Add(w.cfg.Lease)}, min(free, w.cfg.Batch))
@@ -100,16 +146,7 @@ func (w *Worker) Run(ctx context.Context) {
 			}
 		}
 		for _, t := range turns {
-			sem <- struct{}{}
-			w.inflight.Add(1)
-			go func() {
-				defer func() { <-sem; w.inflight.Done() }()
-				// A turn in flight finishes even when the server stops.
-				stop := w.keepLease(t.Conversation.ID)
-				w.runTurn(context.WithoutCancel(ctx), t)
-				stop()
-				w.Wake()
-			}()
+			w.start(t)
 		}
 		if len(turns) > 0 && len(turns) == w.cfg.Batch {
 			continue
@@ -123,6 +160,31 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 }
 
+// start runs a leased turn in its own goroutine, at most Concurrency at
+// once (it waits for a free slot there); false when the worker stops.
+func (w *Worker) start(t store.Turn) bool {
+	w.mu.Lock()
+	if w.stopping {
+		w.mu.Unlock()
+		return false
+	}
+	w.inflight.Add(1)
+	w.mu.Unlock()
+	go func() {
+		defer w.inflight.Done()
+		w.sem <- struct{}{}
+		defer func() { <-w.sem }()
+		// A turn in flight finishes even when the server stops.
+		stop := w.keepLease(t.Conversation.ID)
+		more := w.runTurn(context.Background(), t)
+		stop()
+		if more {
+			w.Wake()
+		}
+	}()
+	return true
+}
+
 // keepLease renews a turn's lease while it runs, so that a turn that waits
 // on slow calls is not taken over by another worker.
 func (w *Worker) keepLease(conversationID string) (stop func()) {
@@ -134,14 +196,38 @@ func (w *Worker) keepLease(conversationID string) (stop func()) {
 }
 
 // runTurn runs one conversation's waiting messages and commits the result.
-func (w *Worker) runTurn(ctx context.Context, t store.Turn) {
+// It reports whether work may wait: a turn that failed, or messages that
+// came while it ran.
+func (w *Worker) runTurn(ctx context.Context, t store.Turn) (more bool) {
 	c := t.Conversation
-	log := w.log.With("conversation", c.ID, "bot", c.Bot)
 	ch, err := w.store.ChannelByID(ctx, c.ChannelID)
 	if err != nil {
-		log.Error("loading the channel", "channel", c.ChannelID, "err", err)
-		return // the lease runs out and another try comes
+		w.log.Error("loading the channel", "conversation", c.ID, "channel", c.ChannelID, "err", err)
+		return true // the lease runs out and another try comes
 	}
+	r, ok := w.compute(ch, c, t.Messages, func(eng *flow.Engine, st flow.State, ev flow.Event) flow.Result {
+		return eng.Drive(ctx, st, ev, w.exec)
+	})
+	if !ok {
+		return true // the lease runs out and another try comes
+	}
+	r.ConversationID, r.Owner = c.ID, w.cfg.Owner
+	requeued, err := w.store.CompleteTurn(ctx, r)
+	if err != nil {
+		w.log.Error("committing the turn", "conversation", c.ID, "err", err)
+		return true
+	}
+	w.handOver(c.ID, r.Outgoing)
+	return requeued
+}
+
+// compute runs a conversation's messages through its bot and returns what
+// the turn commits. drive runs one event; nil runs it without calls, and
+// then compute gives up (false) when the flow asks for a call, for the
+// turn to run again where calls may wait.
+func (w *Worker) compute(ch store.Channel, c store.Conversation, msgs []store.Message,
+	drive func(*flow.Engine, flow.State, flow.Event) flow.Result) (store.TurnResult, bool) {
+	log := w.log.With("conversation", c.ID, "bot", c.Bot)
 	st, err := loadState(c)
 	if err != nil {
 		log.Error("reading the conversation state; starting afresh", "err", err)
@@ -150,7 +236,7 @@ func (w *Worker) runTurn(ctx context.Context, t store.Turn) {
 	eng, ok := w.bots.Engine(c.Bot)
 	var out []store.Outgoing
 	handled := c.HandledSeq
-	for _, m := range t.Messages {
+	for _, m := range msgs {
 		handled = m.Seq
 		if !ok {
 			log.Error("the conversation's bot is not served: the message gets no reply", "seq", m.Seq)
@@ -159,7 +245,15 @@ func (w *Worker) runTurn(ctx context.Context, t store.Turn) {
 		if isKeyword(ch.Keywords, m.Text) {
 			st = newState(c)
 		}
-		res := eng.Drive(ctx, st, flow.Event{Kind: flow.EventMessage, Time: m.CreatedAt, Text: m.Text}, w.exec)
+		ev := flow.Event{Kind: flow.EventMessage, Time: m.CreatedAt, Text: m.Text}
+		var res flow.Result
+		if drive == nil {
+			if res = eng.Run(st, ev); res.Err != nil || res.Call() != nil {
+				return store.TurnResult{}, false
+			}
+		} else {
+			res = drive(eng, st, ev)
+		}
 		if res.Err != nil {
 			log.Error("the turn failed", "seq", m.Seq, "err", res.Err)
 			continue
@@ -173,19 +267,38 @@ func (w *Worker) runTurn(ctx context.Context, t store.Turn) {
 				Delivery: &store.Delivery{ID: webhook.NewMessageID(now), URL: ch.WebhookURL, Body: body}})
 		}
 	}
+	if !ok && drive == nil {
+		return store.TurnResult{}, false // the queue's turn logs it
+	}
 	state, err := json.Marshal(st)
 	if err != nil {
 		log.Error("encoding the conversation state", "err", err)
-		return
+		return store.TurnResult{}, false
 	}
-	err = w.store.CompleteTurn(ctx, store.TurnResult{ConversationID: c.ID, Owner: w.cfg.Owner, State: state,
-		Status: string(st.Status), HandledSeq: handled, Outgoing: out, Now: w.now()})
-	if err != nil {
-		log.Error("committing the turn", "err", err)
-		return
+	now := w.now()
+	return store.TurnResult{State: state, Status: string(st.Status), HandledSeq: handled, Outgoing: out, Now: now,
+		DeliveryLease: w.outbox.Lease(now)}, true
+}
+
+// handOver gives a committed turn's deliveries to the outbox: those created
+// leased to send now, and word of those that wait in the queue.
+func (w *Worker) handOver(conversationID string, out []store.Outgoing) {
+	var leased []store.Delivery
+	queued := false
+	for _, o := range out {
+		if d := o.Delivery; d != nil {
+			if d.LeasedUntil.IsZero() {
+				queued = true
+			} else {
+				leased = append(leased, *d)
+			}
+		}
 	}
-	if len(out) > 0 {
-		w.onCommit()
+	if len(leased) > 0 {
+		w.outbox.Deliver(leased)
+	}
+	if queued {
+		w.outbox.Queued(conversationID)
 	}
 }
 

@@ -83,7 +83,8 @@ type rig struct {
 	store   store.Store
 	worker  *turn.Worker
 	log     *logBuffer
-	commits atomic.Int32 // calls of the worker's onCommit
+	commits atomic.Int32 // deliveries queued (Outbox.Queued) or handed over (Outbox.Deliver)
+	outbox  *outbox
 	cancel  context.CancelFunc
 	done    chan struct{} // closed when Run returns
 	// unblock, when set, lets blocked calls finish at the end of the
@@ -116,9 +117,36 @@ func newRig(t *testing.T, bots turn.Bots, exec flow.Executor, cfg turn.Config) *
 		cfg.Poll = 20 * time.Millisecond
 	}
 	log := slog.New(slog.NewTextHandler(r.log, nil))
-	r.worker = turn.New(r.store, bots, exec, log, cfg, func() { r.commits.Add(1) })
+	r.outbox = &outbox{commits: &r.commits}
+	r.worker = turn.New(r.store, bots, exec, log, cfg, r.outbox)
 	return r
 }
+
+// outbox stands for the delivery worker: it counts the turns that queued
+// deliveries and keeps those handed over leased (when lease is set, new
+// deliveries are created leased to it).
+type outbox struct {
+	commits *atomic.Int32
+	lease   time.Duration
+	mu      sync.Mutex
+	handed  [][]store.Delivery
+}
+
+func (o *outbox) Lease(now time.Time) *store.Lease {
+	if o.lease == 0 {
+		return nil
+	}
+	return &store.Lease{Owner: "deliver-test", Now: now, Until: now.Add(o.lease)}
+}
+
+func (o *outbox) Deliver(ds []store.Delivery) {
+	o.mu.Lock()
+	o.handed = append(o.handed, ds)
+	o.mu.Unlock()
+	o.commits.Add(1)
+}
+
+func (o *outbox) Queued(string) { o.commits.Add(1) }
 
 // start runs the worker until the test ends (or stop).
 func (r *rig) start(t *testing.T) {
@@ -274,10 +302,10 @@ func TestTurnRepliesWithDeliveries(t *testing.T) {
 	if !bytes.Equal(d.Body, want) {
 		t.Errorf("delivery body\n%s\nwant\n%s", d.Body, want)
 	}
-	// onCommit follows the commit (which the test saw first).
+	// The outbox hears of the commit after it (the test saw it first).
 	for deadline := time.Now().Add(5 * time.Second); r.commits.Load() < 1; time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatal("onCommit was not called after a commit with deliveries")
+			t.Fatal("the outbox did not hear of a commit with deliveries")
 		}
 	}
 
@@ -445,7 +473,7 @@ func TestConversationOfAnUnservedBotIsMarkedHandled(t *testing.T) {
 		t.Errorf("%d log lines for the two messages, want 2 (the worker came back?)", n)
 	}
 	if r.commits.Load() != 0 {
-		t.Errorf("onCommit called for a turn without deliveries")
+		t.Errorf("the outbox heard of a turn without deliveries")
 	}
 
 	// The worker still serves the others.

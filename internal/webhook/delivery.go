@@ -71,7 +71,16 @@ type Deliverer struct {
 	cfg       DelivererConfig
 	now       func() time.Time
 	wake      chan struct{}
-	wg        sync.WaitGroup
+	sem       chan struct{}
+
+	mu       sync.Mutex // guards stopping, chains, and wg.Add against Wait
+	stopping bool
+	// chains are the conversations whose leased deliveries Deliver is
+	// sending; blocked, those whose chain stopped, until the leases it
+	// left run out.
+	chains  map[string]*chain
+	blocked map[string]time.Time
+	wg      sync.WaitGroup
 }
 
 // NewDeliverer makes a Deliverer. The client must not follow redirects
@@ -95,7 +104,158 @@ func NewDeliverer(s store.Store, client *http.Client, endpoints Endpoints, log *
 	if cfg.Poll == 0 {
 		cfg.Poll = 250 * time.Millisecond
 	}
-	return &Deliverer{store: s, client: client, endpoints: endpoints, log: log, cfg: cfg, now: time.Now, wake: make(chan struct{}, 1)}
+	return &Deliverer{store: s, client: client, endpoints: endpoints, log: log, cfg: cfg, now: time.Now,
+		wake: make(chan struct{}, 1), sem: make(chan struct{}, cfg.Concurrency), chains: map[string]*chain{}, blocked: map[string]time.Time{}}
+}
+
+// Lease is the lease new deliveries are created with so that Deliver can
+// send them without a claim (store.TurnResult.DeliveryLease).
+func (d *Deliverer) Lease(now time.Time) *store.Lease {
+	return &store.Lease{Owner: d.cfg.Owner, Now: now, Until: now.Add(d.cfg.Lease)}
+}
+
+// chain is the deliveries of one conversation that Deliver sends, one
+// after the other, in order.
+type chain struct {
+	queue []store.Delivery
+	wake  bool // look at the queue when the chain is done
+}
+
+// Deliver sends deliveries created leased to this deliverer: one
+// conversation's, in order, after those of the conversation it holds
+// already. A delivery that is not delivered stops its chain: the rest go
+// back to the queue when their leases run out, behind it (per-conversation
+// FIFO), and until then the conversation's new deliveries wait for that
+// too.
+func (d *Deliverer) Deliver(ds []store.Delivery) {
+	if len(ds) > 0 {
+		d.enqueue(ds, true)
+	}
+}
+
+// enqueue adds a conversation's deliveries, held by this deliverer, to the
+// conversation's chain, starting it when it is not running. Every
+// delivery this deliverer holds goes through a chain, so that one
+// conversation's are never sent side by side. Deliveries handed over
+// (handover) wait while the conversation is blocked; claimed ones are the
+// conversation's oldest and go at once.
+func (d *Deliverer) enqueue(ds []store.Delivery, handover bool) {
+	conv := ds[0].ConversationID
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if until, ok := d.blocked[conv]; ok && handover {
+		if d.now().Before(until) {
+			d.blockUntil(conv, ds)
+			return
+		}
+		delete(d.blocked, conv)
+	}
+	if c := d.chains[conv]; c != nil {
+		c.queue = append(c.queue, ds...)
+		c.wake = c.wake || !handover
+		return
+	}
+	if d.stopping {
+		return // the leases run out and the next start sends them
+	}
+	// A claimed delivery may have more of its conversation behind it in
+	// the queue: look again when the chain is done.
+	c := &chain{queue: ds, wake: !handover}
+	d.chains[conv] = c
+	d.wg.Add(1)
+	go d.runChain(conv, c)
+}
+
+// runChain sends a chain's deliveries until it is empty or one is not
+// delivered.
+func (d *Deliverer) runChain(conv string, c *chain) {
+	defer d.wg.Done()
+	d.sem <- struct{}{}
+	defer func() { <-d.sem }()
+	for {
+		d.mu.Lock()
+		if len(c.queue) == 0 || d.stopping {
+			// Stopping: the rest's leases run out and the next start sends them.
+			delete(d.chains, conv)
+			wake := c.wake
+			d.mu.Unlock()
+			if wake {
+				d.Wake()
+			}
+			return
+		}
+		del := c.queue[0]
+		c.queue = c.queue[1:]
+		d.mu.Unlock()
+		if !d.sendLeased(del) {
+			d.mu.Lock()
+			delete(d.chains, conv)
+			d.blockUntil(conv, append(c.queue, del))
+			d.mu.Unlock()
+			d.Wake()
+			return
+		}
+	}
+}
+
+// blockUntil keeps Deliver from sending a conversation's deliveries while
+// ds, left behind with their leases, are not claimable yet. d.mu is held.
+func (d *Deliverer) blockUntil(conv string, ds []store.Delivery) {
+	until := d.blocked[conv]
+	for _, del := range ds {
+		if del.LeasedUntil.After(until) {
+			until = del.LeasedUntil
+		}
+	}
+	d.blocked[conv] = until
+}
+
+// forgetBlocked drops the blocks whose leases have run out.
+func (d *Deliverer) forgetBlocked() {
+	now := d.now()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for conv, until := range d.blocked {
+		if !now.Before(until) {
+			delete(d.blocked, conv)
+		}
+	}
+}
+
+// sendLeased attempts a delivery leased since it was created; its lease is
+// renewed first when it has run low while the delivery waited in its
+// chain. It reports whether the delivery was delivered.
+func (d *Deliverer) sendLeased(del store.Delivery) bool {
+	ctx := context.Background()
+	if del.LeasedUntil.Sub(d.now()) < d.cfg.Lease/2 {
+		if err := d.store.RenewDelivery(ctx, del.ID, d.cfg.Owner, d.now().Add(d.cfg.Lease)); err != nil {
+			d.log.Warn("renewing a delivery's lease", "delivery", del.ID, "err", err)
+			return false
+		}
+	}
+	return d.run(ctx, del)
+}
+
+// Queued says that a conversation's deliveries wait in the queue. They may
+// wait behind deliveries Deliver is sending: then the queue is looked at
+// when those are done, else now.
+func (d *Deliverer) Queued(conversationID string) {
+	d.mu.Lock()
+	if c := d.chains[conversationID]; c != nil {
+		c.wake = true
+		d.mu.Unlock()
+		return
+	}
+	d.mu.Unlock()
+	d.Wake()
+}
+
+// run attempts a leased delivery, keeping its lease while it runs, and
+// reports whether it was delivered.
+func (d *Deliverer) run(ctx context.Context, del store.Delivery) bool {
+	stop := d.keepLease(del.ID)
+	defer stop()
+	return d.attempt(ctx, del)
 }
 
 // Wake tells the deliverer that deliveries wait; it never blocks.
@@ -108,14 +268,18 @@ func (d *Deliverer) Wake() {
 
 // Run delivers until ctx is done, then waits for attempts in flight.
 func (d *Deliverer) Run(ctx context.Context) {
-	sem := make(chan struct{}, d.cfg.Concurrency)
 	tick := time.NewTicker(d.cfg.Poll)
 	defer tick.Stop()
-	defer d.wg.Wait()
+	defer func() {
+		d.mu.Lock()
+		d.stopping = true
+		d.mu.Unlock()
+		d.wg.Wait()
+	}()
 	for {
 		var batch []store.Delivery
-		if free := cap(sem) - len(sem); free > 0 {
-			now := d.now()
+		now := d.now()
+		if free := cap(d.sem) - len(d.sem); free > 0 {
 			var err error
 			batch, err = d.store.ClaimDeliveries(ctx, store.Lease{Owner: d.cfg.Owner, Now: now, Until: now.Add(d.cfg.Lease)}, free)
 			if err != nil && ctx.Err() == nil {
@@ -123,21 +287,15 @@ func (d *Deliverer) Run(ctx context.Context) {
 			}
 		}
 		for _, del := range batch {
-			sem <- struct{}{}
-			d.wg.Add(1)
-			go func() {
-				defer func() { <-sem; d.wg.Done() }()
-				stop := d.keepLease(del.ID)
-				d.attempt(context.WithoutCancel(ctx), del)
-				stop()
-				d.Wake()
-			}()
+			del.LeasedUntil = now.Add(d.cfg.Lease)
+			d.enqueue([]store.Delivery{del}, false)
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-d.wake:
 		case <-tick.C:
+			d.forgetBlocked()
 		}
 	}
 }
@@ -153,9 +311,10 @@ func (d *Deliverer) keepLease(id string) (stop func()) {
 		func(err error) { d.log.Warn("renewing a delivery's lease", "delivery", id, "err", err) })
 }
 
-// attempt makes one attempt of a delivery and records it. A delivery to a
-// disabled endpoint is dead-lettered without a request.
-func (d *Deliverer) attempt(ctx context.Context, del store.Delivery) {
+// attempt makes one attempt of a delivery and records it, and reports
+// whether it was delivered. A delivery to a disabled endpoint is
+// dead-lettered without a request.
+func (d *Deliverer) attempt(ctx context.Context, del store.Delivery) bool {
 	start := d.now()
 	res := Result{}
 	ep, err := d.endpoints.Endpoint(ctx, del)
@@ -178,7 +337,7 @@ func (d *Deliverer) attempt(ctx context.Context, del store.Delivery) {
 	a := store.Attempt{DeliveryID: del.ID, Owner: d.cfg.Owner, At: start, Status: res.Status, Latency: res.Latency, Error: res.Err, Excerpt: res.Excerpt}
 	if err := d.store.RecordAttempt(ctx, a, next); err != nil {
 		d.log.Error("recording a delivery attempt", "delivery", del.ID, "err", err)
-		return
+		return false
 	}
 	if next.Status == store.DeliveryDead {
 		d.log.Warn("delivery dead-lettered", "delivery", del.ID, "url", del.URL, "status", res.Status, "err", res.Err, "attempts", del.Attempts+1)
@@ -186,6 +345,7 @@ func (d *Deliverer) attempt(ctx context.Context, del store.Delivery) {
 	if err == nil && ep.Disabled == "" {
 		d.health(ctx, del, ep, res, start)
 	}
+	return next.Status == store.DeliveryDelivered
 }
 
 // health records a change of the endpoint's health: failing since the

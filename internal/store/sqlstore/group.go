@@ -71,59 +71,68 @@ func (w *writerConn) close() {
 }
 
 func (db *DB) runBatch(w *writerConn, batch []op) {
-	ctx := context.Background()
-	fail := func(err error) {
-		for _, o := range batch {
-			o.done <- db.err(err)
-		}
-	}
 	if w.conn == nil {
-		conn, err := db.W.Conn(ctx)
+		conn, err := db.W.Conn(context.Background())
 		if err != nil {
-			fail(err)
+			for _, o := range batch {
+				o.done <- db.err(err)
+			}
 			return
 		}
 		w.conn, w.stmts = conn, map[string]*sql.Stmt{}
 	}
+	// All together first, with no savepoints (they cost two statements per
+	// transaction); if one fails, the batch rolls back and each runs
+	// alone, so that a failing one cannot take the others with it. The
+	// functions may run twice: they write only through tx and set their
+	// results afresh on each run.
+	if len(batch) > 1 && db.runTogether(w, batch) {
+		return
+	}
+	for _, o := range batch {
+		db.runTogether(w, []op{o})
+	}
+}
+
+// runTogether runs ops in one transaction and reports whether it answered
+// them: it does not when one of several fails (they are rolled back, for
+// the caller to run one by one).
+func (db *DB) runTogether(w *writerConn, ops []op) bool {
+	ctx := context.Background()
 	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		// The connection may be broken: drop it, the next batch takes another.
 		w.close()
 		w.conn = nil
-		fail(err)
-		return
+		for _, o := range ops {
+			o.done <- db.err(err)
+		}
+		return true
 	}
 	t := &txn{db: db, w: w}
-	results := make([]error, len(batch))
-	single := len(batch) == 1
-	for i, o := range batch {
+	results := make([]error, len(ops))
+	for i, o := range ops {
 		if err := o.ctx.Err(); err != nil {
 			results[i] = err
 			continue
 		}
-		if single {
-			results[i] = o.f(t)
-			continue
-		}
-		if _, err := w.conn.ExecContext(ctx, "SAVEPOINT op"); err != nil {
-			results[i] = err
-			continue
-		}
 		if err := o.f(t); err != nil {
+			if len(ops) > 1 {
+				_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
+				return false
+			}
 			results[i] = err
-			_, _ = w.conn.ExecContext(ctx, "ROLLBACK TO op")
 		}
-		_, _ = w.conn.ExecContext(ctx, "RELEASE op")
 	}
-	if single && results[0] != nil {
+	if len(ops) == 1 && results[0] != nil {
 		_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
-		batch[0].done <- db.err(results[0])
-		return
+		ops[0].done <- db.err(results[0])
+		return true
 	}
 	_, commitErr := w.conn.ExecContext(ctx, "COMMIT")
 	if commitErr != nil {
 		_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
 	}
-	for i, o := range batch {
+	for i, o := range ops {
 		switch {
 		case results[i] != nil:
 			o.done <- db.err(results[i])
@@ -133,4 +142,5 @@ func (db *DB) runBatch(w *writerConn, batch []op) {
 			o.done <- nil
 		}
 	}
+	return true
 }

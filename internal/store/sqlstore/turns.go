@@ -11,8 +11,17 @@ import (
 	"github.com/confab/confab/internal/store"
 )
 
+// returnConversation is the RETURNING list of a statement that updates
+// one conversation: the columns scanConversation reads, then last_seq.
+const returnConversation = `id, project_id, channel_id, bot, user_id,
+	COALESCE((SELECT sender_id FROM users u WHERE u.project_id = conversations.project_id AND u.id = conversations.user_id), ''),
+	state, status, handled_seq, created_at, updated_at, last_seq,
+	EXISTS (SELECT 1 FROM turn_queue q WHERE q.conversation_id = conversations.id)`
+
 // Accept stores an inbound message, its user, its conversation and its
-// turn job in one transaction.
+// turn job in one transaction. The statement that takes the message's
+// sequence number returns the conversation too, so that a turn leased
+// here (in.Lease) runs without another read.
 func (db *DB) Accept(ctx context.Context, in store.Inbound) (store.Accepted, error) {
 	var acc store.Accepted
 	now := ms(in.Now)
@@ -23,29 +32,53 @@ func (db *DB) Accept(ctx context.Context, in store.Inbound) (store.Accepted, err
 			return acc, err
 		}
 	}
-	if db.d.WritableCTE && in.UserID != nil {
+	owner, until := "", int64(0)
+	if in.Lease != nil {
+		owner, until = in.Lease.Owner, ms(in.Lease.Until)
+	}
+	var c store.Conversation
+	leased, queued := false, false
+	scan := func(row interface{ Scan(...any) error }, extra ...any) error {
+		var created, updated int64
+		err := row.Scan(append([]any{&c.ID, &c.ProjectID, &c.ChannelID, &c.Bot, &c.UserID, &c.SenderID, &c.State, &c.Status, &c.HandledSeq, &created, &updated, &acc.Seq, &queued}, extra...)...)
+		c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
+		acc.ConversationID = c.ID
+		return err
+	}
+	done := func() (store.Accepted, error) {
+		if leased && in.Lease != nil {
+			acc.Turn = &store.Turn{Conversation: c, Messages: []store.Message{{ConversationID: c.ID, Seq: acc.Seq, Direction: "in",
+				Text: in.Text, Payload: payload, CreatedAt: fromMS(now)}}}
+		}
+		return acc, nil
+	}
+	if db.d.WritableCTE && in.UserID != nil && in.Run == nil {
 		// One statement for a known user's conversation: next sequence
 		// number, message and turn job together, atomically.
 		acc.UserID = *in.UserID
-		err := db.W.QueryRowContext(ctx, db.q(`WITH c AS (
-				UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE channel_id = ? AND user_id = ? RETURNING id, last_seq),
+		err := scan(db.W.QueryRowContext(ctx, db.q(`WITH c AS (
+				UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE channel_id = ? AND user_id = ? RETURNING `+returnConversation+`),
 			m AS (INSERT INTO messages (conversation_id, seq, direction, text, payload, created_at) SELECT id, last_seq, 'in', ?, ?, ? FROM c),
-			q AS (INSERT INTO turn_queue (conversation_id, queued_at) SELECT id, ? FROM c ON CONFLICT (conversation_id) DO NOTHING)
-			SELECT id, last_seq FROM c`), now, in.ChannelID, acc.UserID, in.Text, payload, now, now).Scan(&acc.ConversationID, &acc.Seq)
-		if err == nil || !errors.Is(err, sql.ErrNoRows) {
+			q AS (INSERT INTO turn_queue (conversation_id, lease_owner, lease_until, queued_at) SELECT id, ?, ?, ? FROM c ON CONFLICT (conversation_id) DO NOTHING RETURNING conversation_id)
+			SELECT c.*, EXISTS (SELECT 1 FROM q) FROM c`), now, in.ChannelID, acc.UserID, in.Text, payload, now, owner, until, now), &leased)
+		if err == nil {
+			return done()
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
 			return acc, db.err(err)
 		}
 	}
 	err := db.tx(ctx, func(tx *txn) error {
+		leased = false
 		// The common case: a known user's conversation exists. Taking its
 		// next sequence number is the only write to it (the update is
 		// atomic and locks the row until commit, so concurrent messages of
 		// one conversation get distinct, increasing numbers).
-		next := db.q(`UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE channel_id = ? AND user_id = ? RETURNING id, last_seq`)
+		next := db.q(`UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE channel_id = ? AND user_id = ? RETURNING ` + returnConversation)
 		found := false
 		if in.UserID != nil {
 			acc.UserID = *in.UserID
-			err := tx.QueryRowContext(ctx, next, now, in.ChannelID, acc.UserID).Scan(&acc.ConversationID, &acc.Seq)
+			err := scan(tx.QueryRowContext(ctx, next, now, in.ChannelID, acc.UserID))
 			if err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
@@ -63,19 +96,41 @@ func (db *DB) Accept(ctx context.Context, in store.Inbound) (store.Accepted, err
 				store.NewID("conv"), in.ProjectID, in.ChannelID, in.Bot, uid, now, now); err != nil {
 				return err
 			}
-			if err := tx.QueryRowContext(ctx, next, now, in.ChannelID, uid).Scan(&acc.ConversationID, &acc.Seq); err != nil {
+			if err := scan(tx.QueryRowContext(ctx, next, now, in.ChannelID, uid)); err != nil {
 				return err
 			}
 		}
-		var err error
 		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO messages (conversation_id, seq, direction, text, payload, created_at) VALUES (?, ?, 'in', ?, ?, ?)`),
 			acc.ConversationID, acc.Seq, in.Text, payload, now); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, db.q(`INSERT INTO turn_queue (conversation_id, queued_at) VALUES (?, ?) ON CONFLICT (conversation_id) DO NOTHING`), acc.ConversationID, now)
+		acc.Ran, acc.Outgoing = false, nil
+		if in.Run != nil && !queued {
+			// No other turn of the conversation is queued or running: this
+			// one may run here, in order, when it needs no calls.
+			m := store.Message{ConversationID: c.ID, Seq: acc.Seq, Direction: "in", Text: in.Text, Payload: payload, CreatedAt: fromMS(now)}
+			if r, ok := in.Run(c, m); ok {
+				r.ConversationID = c.ID
+				if err := db.writeTurn(ctx, tx, r); err != nil {
+					return err
+				}
+				acc.Ran, acc.Outgoing = true, r.Outgoing
+				return nil
+			}
+		}
+		res, err := tx.ExecContext(ctx, db.q(`INSERT INTO turn_queue (conversation_id, lease_owner, lease_until, queued_at) VALUES (?, ?, ?, ?) ON CONFLICT (conversation_id) DO NOTHING`),
+			acc.ConversationID, owner, until, now)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		leased = n == 1
 		return err
 	})
-	return acc, err
+	if err != nil {
+		return acc, err
+	}
+	return done()
 }
 
 // user finds or creates the user of an inbound message.
@@ -165,6 +220,15 @@ func (db *DB) ClaimTurns(ctx context.Context, lease store.Lease, limit int) ([]s
 	return turns, err
 }
 
+func hasDeliveries(out []store.Outgoing) bool {
+	for _, o := range out {
+		if o.Delivery != nil {
+			return true
+		}
+	}
+	return false
+}
+
 func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 
 func scanStrings(rows *sql.Rows) ([]string, error) {
@@ -205,9 +269,9 @@ func (db *DB) messages(ctx context.Context, q querier, query string, args ...any
 
 // CompleteTurn commits a turn: state, outgoing messages, their deliveries,
 // the handled mark, and the release (or removal) of the turn job.
-func (db *DB) CompleteTurn(ctx context.Context, r store.TurnResult) error {
-	now := ms(r.Now)
-	return db.tx(ctx, func(tx *txn) error {
+func (db *DB) CompleteTurn(ctx context.Context, r store.TurnResult) (requeued bool, err error) {
+	err = db.tx(ctx, func(tx *txn) error {
+		requeued = false
 		var owner string
 		err := tx.QueryRowContext(ctx, db.q(`SELECT lease_owner FROM turn_queue WHERE conversation_id = ? `+db.d.ForUpdate), r.ConversationID).Scan(&owner)
 		if err == sql.ErrNoRows || (err == nil && owner != r.Owner) {
@@ -216,28 +280,8 @@ func (db *DB) CompleteTurn(ctx context.Context, r store.TurnResult) error {
 		if err != nil {
 			return err
 		}
-		// Write the new state and reserve the sequence numbers of the
-		// outgoing messages atomically (an inbound message may be accepted
-		// at the same moment).
-		var projectID, channelID string
-		var last int64
-		if err := tx.QueryRowContext(ctx, db.q(`UPDATE conversations SET last_seq = last_seq + ?, state = ?, status = ?, handled_seq = ?, updated_at = ? WHERE id = ? RETURNING project_id, channel_id, last_seq`),
-			len(r.Outgoing), r.State, r.Status, r.HandledSeq, now, r.ConversationID).Scan(&projectID, &channelID, &last); err != nil {
+		if err := db.writeTurn(ctx, tx, r); err != nil {
 			return err
-		}
-		last -= int64(len(r.Outgoing))
-		for _, o := range r.Outgoing {
-			last++
-			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO messages (conversation_id, seq, direction, text, payload, created_at) VALUES (?, ?, 'out', ?, ?, ?)`),
-				r.ConversationID, last, o.Text, o.Payload, now); err != nil {
-				return err
-			}
-			if d := o.Delivery; d != nil {
-				if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO deliveries (id, project_id, channel_id, conversation_id, seq, url, body, status, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`),
-					d.ID, projectID, channelID, r.ConversationID, last, d.URL, d.Body, now, now); err != nil {
-					return err
-				}
-			}
 		}
 		// Remove the job unless messages came meanwhile; then release it.
 		res, err := tx.ExecContext(ctx, db.q(`DELETE FROM turn_queue WHERE conversation_id = ? AND NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ? AND direction = 'in' AND seq > ?)`),
@@ -248,9 +292,65 @@ func (db *DB) CompleteTurn(ctx context.Context, r store.TurnResult) error {
 		if n, err := res.RowsAffected(); err != nil || n > 0 {
 			return err
 		}
+		requeued = true
 		_, err = tx.ExecContext(ctx, db.q(`UPDATE turn_queue SET lease_owner = '', lease_until = 0 WHERE conversation_id = ?`), r.ConversationID)
 		return err
 	})
+	return requeued, err
+}
+
+// writeTurn writes a turn's outcome: the conversation's new state, the
+// messages the bot sent and their deliveries (filled in, and leased when
+// r.DeliveryLease asks and nothing older of the conversation waits).
+func (db *DB) writeTurn(ctx context.Context, tx *txn, r store.TurnResult) error {
+	now := ms(r.Now)
+	// Write the new state and reserve the sequence numbers of the
+	// outgoing messages atomically (an inbound message may be accepted
+	// at the same moment).
+	var projectID, channelID string
+	var last int64
+	if err := tx.QueryRowContext(ctx, db.q(`UPDATE conversations SET last_seq = last_seq + ?, state = ?, status = ?, handled_seq = ?, updated_at = ? WHERE id = ? RETURNING project_id, channel_id, last_seq`),
+		len(r.Outgoing), r.State, r.Status, r.HandledSeq, now, r.ConversationID).Scan(&projectID, &channelID, &last); err != nil {
+		return err
+	}
+	last -= int64(len(r.Outgoing))
+	// Per-conversation FIFO: when something older waits to be delivered,
+	// nothing may go out before it, so the new deliveries queue, unless
+	// all that waits is held by the lease's owner, which sends the new
+	// ones after those.
+	leaseOwner, leaseUntil := "", int64(0)
+	if l := r.DeliveryLease; l != nil && hasDeliveries(r.Outgoing) {
+		var pending bool
+		if err := tx.QueryRowContext(ctx, db.q(`SELECT EXISTS (SELECT 1 FROM deliveries WHERE conversation_id = ? AND status = 'pending' AND NOT (lease_owner = ? AND lease_until > ?))`),
+			r.ConversationID, l.Owner, ms(l.Now)).Scan(&pending); err != nil {
+			return err
+		}
+		if !pending {
+			leaseOwner, leaseUntil = l.Owner, ms(l.Until)
+		}
+	}
+	for _, o := range r.Outgoing {
+		last++
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO messages (conversation_id, seq, direction, text, payload, created_at) VALUES (?, ?, 'out', ?, ?, ?)`),
+			r.ConversationID, last, o.Text, o.Payload, now); err != nil {
+			return err
+		}
+		d := o.Delivery
+		if d == nil {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO deliveries (id, project_id, channel_id, conversation_id, seq, url, body, status, next_at, lease_owner, lease_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`),
+			d.ID, projectID, channelID, r.ConversationID, last, d.URL, d.Body, now, leaseOwner, leaseUntil, now); err != nil {
+			return err
+		}
+		d.ProjectID, d.ChannelID, d.ConversationID, d.Seq = projectID, channelID, r.ConversationID, last
+		d.Status, d.Attempts, d.NextAt, d.CreatedAt = store.DeliveryPending, 0, fromMS(now), fromMS(now)
+		d.LeasedUntil = time.Time{}
+		if leaseOwner != "" {
+			d.LeasedUntil = fromMS(leaseUntil)
+		}
+	}
+	return nil
 }
 
 // Messages returns a conversation's messages in order.

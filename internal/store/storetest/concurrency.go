@@ -180,7 +180,7 @@ var concurrencyTests = []test{
 							handled[m.ConversationID] = append(handled[m.ConversationID], m.Seq)
 						}
 						mu.Unlock()
-						err := f.s.CompleteTurn(ctx, store.TurnResult{
+						_, err := f.s.CompleteTurn(ctx, store.TurnResult{
 							ConversationID: turn.Conversation.ID, Owner: lease.Owner, HandledSeq: last, Now: f.now,
 							Outgoing: []store.Outgoing{{Text: fmt.Sprintf("handled up to %d", last)}},
 						})

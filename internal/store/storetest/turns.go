@@ -68,7 +68,7 @@ var turnTests = []test{
 		acc := f.accept(t, in)
 		lease := store.Lease{Owner: "w", Now: f.now, Until: f.at(time.Minute)}
 		f.claimTurns(t, lease, 10)
-		is(t, "CompleteTurn", f.s.CompleteTurn(f.ctx, store.TurnResult{
+		is(t, "CompleteTurn", f.completeTurn(store.TurnResult{
 			ConversationID: acc.ConversationID, Owner: "w", State: []byte(`{"step":1}`), Status: "active", HandledSeq: 1, Now: f.now,
 			Outgoing: []store.Outgoing{{Text: "reply"}},
 		}), nil)
@@ -104,7 +104,7 @@ var turnTests = []test{
 				{Text: "c", Delivery: &store.Delivery{ID: store.NewID("dlv"), URL: "https://example.com/other", Body: []byte(`{"n":5}`)}},
 			},
 		}
-		is(t, "CompleteTurn", f.s.CompleteTurn(f.ctx, r), nil)
+		is(t, "CompleteTurn", f.completeTurn(r), nil)
 
 		conv, err := f.s.GetConversation(f.ctx, p.ID, acc.ConversationID)
 		is(t, "GetConversation", err, nil)
@@ -152,7 +152,7 @@ var turnTests = []test{
 		f.claimTurns(t, store.Lease{Owner: "w", Now: f.now, Until: f.at(time.Minute)}, 10)
 		in.Text = "two" // arrives while the turn runs
 		f.accept(t, in)
-		is(t, "CompleteTurn", f.s.CompleteTurn(f.ctx, store.TurnResult{
+		is(t, "CompleteTurn", f.completeTurn(store.TurnResult{
 			ConversationID: acc.ConversationID, Owner: "w", State: []byte(`{}`), HandledSeq: 1, Now: f.now,
 			Outgoing: []store.Outgoing{{Text: "reply"}},
 		}), nil)
@@ -185,7 +185,7 @@ var turnTests = []test{
 			ConversationID: acc.ConversationID, Owner: "a", State: []byte(`{"by":"a"}`), Status: "a", HandledSeq: 1, Now: f.at(2 * time.Minute),
 			Outgoing: []store.Outgoing{{Text: "from a", Delivery: &store.Delivery{ID: store.NewID("dlv"), URL: c.WebhookURL, Body: []byte("{}")}}},
 		}
-		is(t, "CompleteTurn by the owner of a lost lease", f.s.CompleteTurn(f.ctx, late), store.ErrConflict)
+		is(t, "CompleteTurn by the owner of a lost lease", f.completeTurn(late), store.ErrConflict)
 		conv, err := f.s.GetConversation(f.ctx, p.ID, acc.ConversationID)
 		is(t, "GetConversation", err, nil)
 		if conv.State != nil || conv.Status != "" || conv.HandledSeq != 0 || !conv.UpdatedAt.Equal(f.now) {
@@ -203,10 +203,10 @@ var turnTests = []test{
 		}
 
 		late.Owner = "b"
-		is(t, "CompleteTurn by the lease's owner", f.s.CompleteTurn(f.ctx, late), nil)
+		is(t, "CompleteTurn by the lease's owner", f.completeTurn(late), nil)
 		late.Owner = "a"
 		late.Outgoing = nil
-		is(t, "CompleteTurn when the job is gone", f.s.CompleteTurn(f.ctx, late), store.ErrConflict)
+		is(t, "CompleteTurn when the job is gone", f.completeTurn(late), store.ErrConflict)
 	}},
 	{name: "CompleteExpiredLease", run: func(t *testing.T, f *fixture) {
 		// A lease that ended but was not taken by anyone is still the
@@ -215,7 +215,7 @@ var turnTests = []test{
 		c := f.channel(t, p.ID)
 		acc := f.accept(t, f.inbound(c, "one"))
 		f.claimTurns(t, store.Lease{Owner: "a", Now: f.now, Until: f.at(time.Second)}, 10)
-		is(t, "CompleteTurn after the lease ended", f.s.CompleteTurn(f.ctx, store.TurnResult{
+		is(t, "CompleteTurn after the lease ended", f.completeTurn(store.TurnResult{
 			ConversationID: acc.ConversationID, Owner: "a", HandledSeq: 1, Now: f.at(time.Minute),
 		}), nil)
 	}},
@@ -224,8 +224,8 @@ var turnTests = []test{
 		c := f.channel(t, p.ID)
 		acc := f.accept(t, f.inbound(c, "one"))
 		r := store.TurnResult{ConversationID: acc.ConversationID, Owner: "a", HandledSeq: 1, Now: f.now}
-		is(t, "CompleteTurn of a turn nobody claimed", f.s.CompleteTurn(f.ctx, r), store.ErrConflict)
+		is(t, "CompleteTurn of a turn nobody claimed", f.completeTurn(r), store.ErrConflict)
 		r.ConversationID = "conv_none"
-		is(t, "CompleteTurn of an unknown conversation", f.s.CompleteTurn(f.ctx, r), store.ErrConflict)
+		is(t, "CompleteTurn of an unknown conversation", f.completeTurn(r), store.ErrConflict)
 	}},
 }
