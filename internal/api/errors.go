@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/confab/confab/internal/store"
@@ -63,7 +64,7 @@ func (s *Server) classify(r *http.Request, err error) (int, string, string) {
 	case errors.As(err, &he):
 		return he.status, he.msg, he.pointer
 	case errors.As(err, &mbe):
-		return http.StatusRequestEntityTooLarge, "the body is larger than the limit of this route", ""
+		return http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than the limit of this route (%d bytes)", mbe.Limit), ""
 	case errors.Is(err, store.ErrNotFound):
 		return http.StatusNotFound, "not found", ""
 	case errors.Is(err, store.ErrConflict):
