@@ -7,10 +7,12 @@
 package turn
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -58,6 +60,7 @@ type Worker struct {
 	wake   chan struct{}
 	outbox Outbox
 	sem    chan struct{}
+	spec   speculation
 
 	mu       sync.Mutex // guards stopping and inflight.Add against Wait
 	stopping bool
@@ -82,7 +85,7 @@ func New(s store.Store, bots Bots, exec flow.Executor, log *slog.Logger, cfg Con
 		cfg.Poll = 500 * time.Millisecond
 	}
 	return &Worker{store: s, bots: bots, exec: exec, log: log, cfg: cfg, now: time.Now, wake: make(chan struct{}, 1),
-		outbox: outbox, sem: make(chan struct{}, cfg.Concurrency)}
+		outbox: outbox, sem: make(chan struct{}, cfg.Concurrency), spec: speculation{m: map[string]store.Conversation{}}}
 }
 
 // Wake tells the worker that messages wait; it never blocks.
@@ -97,12 +100,79 @@ func (w *Worker) Wake() {
 // turn runs inside Accept's transaction when it needs no calls (no claim,
 // one commit for message, state and replies), else it is accepted leased
 // to this worker so that Accepted starts it at once.
+//
+// Accept's transactions run one after the other (on SQLite, all in one
+// writer), so the turn is worked out here first, in the request's own
+// goroutine, from the state this worker last committed for the user; in
+// the transaction it is used only when the conversation's state is still
+// exactly that, and worked out again there otherwise.
 func (w *Worker) Prepare(in *store.Inbound, ch store.Channel) {
 	in.Lease = &store.Lease{Owner: w.cfg.Owner, Now: in.Now, Until: in.Now.Add(w.cfg.Lease)}
-	in.Run = func(c store.Conversation, m store.Message) (store.TurnResult, bool) {
-		r, ok := w.compute(ch, c, []store.Message{m}, nil)
-		return r, ok
+	key := speculationKey(ch.ID, in)
+	var pre store.TurnResult
+	var prev []byte
+	ok := false
+	if key != "" {
+		if e, found := w.spec.get(key); found {
+			prev = e.State
+			pre, ok = w.compute(ch, e, []store.Message{{ConversationID: e.ID, Text: in.Text, CreatedAt: in.Now}}, nil)
+		}
 	}
+	in.Run = func(c store.Conversation, m store.Message) (store.TurnResult, bool) {
+		r := pre
+		if !ok || !bytes.Equal(c.State, prev) || c.HandledSeq >= m.Seq {
+			var done bool
+			if r, done = w.compute(ch, c, []store.Message{m}, nil); !done {
+				return r, false
+			}
+		}
+		r.HandledSeq = m.Seq
+		if key != "" {
+			// Remembered before the commit: if it does not commit, the
+			// next message's state differs and it is worked out again.
+			c.State, c.HandledSeq, c.Status = r.State, m.Seq, r.Status
+			w.spec.put(key, c)
+		}
+		return r, true
+	}
+}
+
+// speculationKey names a message's user on its channel; empty for a new
+// user (no state to start from).
+func speculationKey(channelID string, in *store.Inbound) string {
+	switch {
+	case in.UserID != nil:
+		return channelID + "\x00u" + strconv.FormatInt(*in.UserID, 10)
+	case in.SenderID != "":
+		return channelID + "\x00s" + in.SenderID
+	}
+	return ""
+}
+
+// speculation keeps, per user of a channel, the conversation as this
+// worker last committed it, to work out the next turn before its
+// transaction. It is bounded: when full, it starts afresh.
+type speculation struct {
+	mu sync.Mutex
+	m  map[string]store.Conversation
+}
+
+const maxSpeculation = 50_000
+
+func (s *speculation) get(key string) (store.Conversation, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.m[key]
+	return c, ok
+}
+
+func (s *speculation) put(key string, c store.Conversation) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.m) >= maxSpeculation {
+		clear(s.m)
+	}
+	s.m[key] = c
 }
 
 // Accepted takes a message that Accept committed: the deliveries of a
