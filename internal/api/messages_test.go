@@ -143,7 +143,7 @@ func TestSendValidation(t *testing.T) {
 		{"senderID too long", map[string]any{"message": "hi", "senderID": strings.Repeat("s", 257)}, "/senderID: senderID is longer than 256 characters"},
 		{"userID zero", map[string]any{"message": "hi", "userID": 0}, "/userID: userID must be a whole number from 1"},
 		{"userID negative", map[string]any{"message": "hi", "userID": -4}, "/userID: userID must be a whole number from 1"},
-		{"userID a fraction", map[string]any{"message": "hi", "userID": 1.5}, "/userID: must be a number, not number 1.5"},
+		{"userID a fraction", map[string]any{"message": "hi", "userID": 1.5}, "/userID: must be a whole number, not 1.5"},
 		{"blank message", map[string]any{"message": "  \n"}, "/message: message is empty and there are no attachments"},
 		{"no channelID", map[string]any{"channelID": "", "message": "hi"}, "/channelID: channelID is required"},
 		{"attachment with both", map[string]any{"message": "", "attachments": []any{map[string]any{"base64": "data:image/png;base64,AAAA", "url": "https://x.example.com/a.png"}}}, "/attachments/0: an attachment has base64 or url, not both"},

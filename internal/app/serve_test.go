@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/confab/confab/internal/config"
+	"github.com/confab/confab/internal/ratelimit"
 	"github.com/confab/confab/internal/testkit"
 )
 
@@ -38,6 +39,9 @@ func startServer(t *testing.T, tune func(*config.Config)) *server {
 	cfg.AllowNet = []string{"127.0.0.1/32"}
 	cfg.RetrySchedule = []time.Duration{20 * time.Millisecond, 40 * time.Millisecond}
 	cfg.DatabaseURL = testDatabase(t)
+	// These tests send and poll faster than the default limits allow;
+	// the limits have their own tests (internal/api, internal/ratelimit).
+	cfg.RateLimits = ratelimit.Plans{}
 	if tune != nil {
 		tune(&cfg)
 	}

@@ -57,8 +57,8 @@ type Config struct {
 	// (--config, CONFAB_CONFIG).
 	Channels []ChannelSpec
 	// RateLimits are the API's rate limits (docs/operations.md, "Rate
-	// limits"). The default plan: 20/s burst 100 per project token
-	// (CONFAB_RATE_LIMIT_TOKEN, --rate-limit-token), 200/s burst 400 per
+	// limits"). The default plan: 50/s burst 200 per project token
+	// (CONFAB_RATE_LIMIT_TOKEN, --rate-limit-token), 1000/s burst 2000 per
 	// channel (CONFAB_RATE_LIMIT_CHANNEL, --rate-limit-channel) and 5/s
 	// burst 20 per end user of a channel (CONFAB_RATE_LIMIT_USER,
 	// --rate-limit-user); "off" lifts a limit. Named plans and the

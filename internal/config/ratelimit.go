@@ -37,8 +37,8 @@ func applyRateLimitEnv(p *ratelimit.Plans, name, value string) (ok bool, err err
 // fileRateLimits is the rate_limits section of the configuration file:
 //
 //	rate_limits:
-//	  token: 20/s burst 100      # the default plan
-//	  channel: 200/s burst 400
+//	  token: 50/s burst 200      # the default plan
+//	  channel: 1000/s burst 2000
 //	  user: 5/s burst 20
 //	  plans:
 //	    partner: {channel: 1000/s burst 2000, user: off}

@@ -29,8 +29,8 @@ type Plan struct {
 // why.
 func DefaultPlan() Plan {
 	return Plan{
-		Token:   Limit{Requests: 20, Per: time.Second, Burst: 100},
-		Channel: Limit{Requests: 200, Per: time.Second, Burst: 400},
+		Token:   Limit{Requests: 50, Per: time.Second, Burst: 200},
+		Channel: Limit{Requests: 1000, Per: time.Second, Burst: 2000},
 		User:    Limit{Requests: 5, Per: time.Second, Burst: 20},
 	}
 }
