@@ -1,11 +1,11 @@
 # The same gates as .ci/run, one target each.
 export GOTOOLCHAIN := local
 
-.PHONY: all check fmt vet lint build generate verify-generated test bots bench
+.PHONY: all check fmt vet lint build generate verify-generated test fuzz bots bench
 
 all: check
 
-check: fmt vet lint build verify-generated test bots
+check: fmt vet lint build verify-generated test fuzz bots
 
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -27,6 +27,11 @@ verify-generated: build
 
 test:
 	go test -race -count=1 ./...
+
+# Each request decoder for a few seconds (as in CI).
+fuzz:
+	for t in FuzzDecodeSendRequest FuzzDecodeChannelRequest FuzzDecodeTokenRequest FuzzDecodeKinds; do \
+		go test -run '^$$' -fuzz "^$$t\$$" -fuzztime 4s ./internal/api/ || exit 1; done
 
 bots: build
 	bin/confab validate bots/
