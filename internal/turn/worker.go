@@ -85,7 +85,7 @@ func New(s store.Store, bots Bots, exec flow.Executor, log *slog.Logger, cfg Con
 		cfg.Poll = 500 * time.Millisecond
 	}
 	return &Worker{store: s, bots: bots, exec: exec, log: log, cfg: cfg, now: time.Now, wake: make(chan struct{}, 1),
-		outbox: outbox, sem: make(chan struct{}, cfg.Concurrency), spec: speculation{m: map[string]store.Conversation{}}}
+		outbox: outbox, sem: make(chan struct{}, cfg.Concurrency), spec: speculation{m: map[string]committed{}}}
 }
 
 // Wake tells the worker that messages wait; it never blocks.
@@ -110,19 +110,20 @@ func (w *Worker) Prepare(in *store.Inbound, ch store.Channel) {
 	in.Lease = &store.Lease{Owner: w.cfg.Owner, Now: in.Now, Until: in.Now.Add(w.cfg.Lease)}
 	key := speculationKey(ch.ID, in)
 	var pre store.TurnResult
+	var preSt flow.State
 	var prev []byte
 	ok := false
 	if key != "" {
 		if e, found := w.spec.get(key); found {
-			prev = e.State
-			pre, ok = w.compute(ch, e, []store.Message{{ConversationID: e.ID, Text: in.Text, CreatedAt: in.Now}}, nil)
+			prev = e.conv.State
+			pre, preSt, ok = w.compute(ch, e.conv, &e.st, []store.Message{{ConversationID: e.conv.ID, Text: in.Text, CreatedAt: in.Now}}, nil)
 		}
 	}
 	in.Run = func(c store.Conversation, m store.Message) (store.TurnResult, bool) {
-		r := pre
+		r, st := pre, preSt
 		if !ok || !bytes.Equal(c.State, prev) || c.HandledSeq >= m.Seq {
 			var done bool
-			if r, done = w.compute(ch, c, []store.Message{m}, nil); !done {
+			if r, st, done = w.compute(ch, c, nil, []store.Message{m}, nil); !done {
 				return r, false
 			}
 		}
@@ -131,7 +132,7 @@ func (w *Worker) Prepare(in *store.Inbound, ch store.Channel) {
 			// Remembered before the commit: if it does not commit, the
 			// next message's state differs and it is worked out again.
 			c.State, c.HandledSeq, c.Status = r.State, m.Seq, r.Status
-			w.spec.put(key, c)
+			w.spec.put(key, committed{conv: c, st: st})
 		}
 		return r, true
 	}
@@ -154,19 +155,26 @@ func speculationKey(channelID string, in *store.Inbound) string {
 // transaction. It is bounded: when full, it starts afresh.
 type speculation struct {
 	mu sync.Mutex
-	m  map[string]store.Conversation
+	m  map[string]committed
+}
+
+// committed is a conversation as a turn committed it, with its state
+// decoded.
+type committed struct {
+	conv store.Conversation
+	st   flow.State
 }
 
 const maxSpeculation = 50_000
 
-func (s *speculation) get(key string) (store.Conversation, bool) {
+func (s *speculation) get(key string) (committed, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, ok := s.m[key]
 	return c, ok
 }
 
-func (s *speculation) put(key string, c store.Conversation) {
+func (s *speculation) put(key string, c committed) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.m) >= maxSpeculation {
@@ -275,7 +283,7 @@ func (w *Worker) runTurn(ctx context.Context, t store.Turn) (more bool) {
 		w.log.Error("loading the channel", "conversation", c.ID, "channel", c.ChannelID, "err", err)
 		return true // the lease runs out and another try comes
 	}
-	r, ok := w.compute(ch, c, t.Messages, func(eng *flow.Engine, st flow.State, ev flow.Event) flow.Result {
+	r, _, ok := w.compute(ch, c, nil, t.Messages, func(eng *flow.Engine, st flow.State, ev flow.Event) flow.Result {
 		return eng.Drive(ctx, st, ev, w.exec)
 	})
 	if !ok {
@@ -291,17 +299,23 @@ func (w *Worker) runTurn(ctx context.Context, t store.Turn) (more bool) {
 	return requeued
 }
 
-// compute runs a conversation's messages through its bot and returns what
-// the turn commits. drive runs one event; nil runs it without calls, and
+// compute runs a conversation's messages through its bot, from start (nil:
+// the conversation's stored state), and returns what the turn commits and
+// the state it ends in. drive runs one event; nil runs it without calls, and
 // then compute gives up (false) when the flow asks for a call, for the
 // turn to run again where calls may wait.
-func (w *Worker) compute(ch store.Channel, c store.Conversation, msgs []store.Message,
-	drive func(*flow.Engine, flow.State, flow.Event) flow.Result) (store.TurnResult, bool) {
-	log := w.log.With("conversation", c.ID, "bot", c.Bot)
-	st, err := loadState(c)
-	if err != nil {
-		log.Error("reading the conversation state; starting afresh", "err", err)
-		st = newState(c)
+func (w *Worker) compute(ch store.Channel, c store.Conversation, start *flow.State, msgs []store.Message,
+	drive func(*flow.Engine, flow.State, flow.Event) flow.Result) (store.TurnResult, flow.State, bool) {
+	log := func() *slog.Logger { return w.log.With("conversation", c.ID, "bot", c.Bot) }
+	var st flow.State
+	if start != nil {
+		st = *start
+	} else {
+		var err error
+		if st, err = loadState(c); err != nil {
+			log().Error("reading the conversation state; starting afresh", "err", err)
+			st = newState(c)
+		}
 	}
 	eng, ok := w.bots.Engine(c.Bot)
 	var out []store.Outgoing
@@ -309,7 +323,7 @@ func (w *Worker) compute(ch store.Channel, c store.Conversation, msgs []store.Me
 	for _, m := range msgs {
 		handled = m.Seq
 		if !ok {
-			log.Error("the conversation's bot is not served: the message gets no reply", "seq", m.Seq)
+			log().Error("the conversation's bot is not served: the message gets no reply", "seq", m.Seq)
 			continue
 		}
 		if isKeyword(ch.Keywords, m.Text) {
@@ -319,13 +333,13 @@ func (w *Worker) compute(ch store.Channel, c store.Conversation, msgs []store.Me
 		var res flow.Result
 		if drive == nil {
 			if res = eng.Run(st, ev); res.Err != nil || res.Call() != nil {
-				return store.TurnResult{}, false
+				return store.TurnResult{}, st, false
 			}
 		} else {
 			res = drive(eng, st, ev)
 		}
 		if res.Err != nil {
-			log.Error("the turn failed", "seq", m.Seq, "err", res.Err)
+			log().Error("the turn failed", "seq", m.Seq, "err", res.Err)
 			continue
 		}
 		st = res.State
@@ -338,16 +352,16 @@ func (w *Worker) compute(ch store.Channel, c store.Conversation, msgs []store.Me
 		}
 	}
 	if !ok && drive == nil {
-		return store.TurnResult{}, false // the queue's turn logs it
+		return store.TurnResult{}, st, false // the queue's turn logs it
 	}
 	state, err := json.Marshal(st)
 	if err != nil {
-		log.Error("encoding the conversation state", "err", err)
-		return store.TurnResult{}, false
+		log().Error("encoding the conversation state", "err", err)
+		return store.TurnResult{}, st, false
 	}
 	now := w.now()
 	return store.TurnResult{State: state, Status: string(st.Status), HandledSeq: handled, Outgoing: out, Now: now,
-		DeliveryLease: w.outbox.Lease(now)}, true
+		DeliveryLease: w.outbox.Lease(now)}, st, true
 }
 
 // handOver gives a committed turn's deliveries to the outbox: those created

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -605,4 +606,48 @@ func TestLeaseIsRenewedWhileATurnRuns(t *testing.T) {
 	next := r.accept(t, ch, store.Inbound{Text: "again", UserID: &uid})
 	g.waitEntered(t)
 	r.waitHandled(t, next.ConversationID, next.Seq)
+}
+
+// An inline turn worked out ahead from the state a worker last committed
+// is used only when the stored state is still that one: when another
+// worker (another node) ran the conversation meanwhile, the turn is worked
+// out again from the stored state.
+func TestInlineTurnsFollowTheStoredState(t *testing.T) {
+	t.Parallel()
+	bots := loadBots(t, "counter")
+	a := newRig(t, bots, nil, turn.Config{Owner: "a"})
+	b := turn.New(a.store, bots, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), turn.Config{Owner: "b"}, &outbox{commits: &atomic.Int32{}})
+	ch := a.channel(t, "web", "counter")
+	send := func(w *turn.Worker, text string) string {
+		t.Helper()
+		in := store.Inbound{ProjectID: project, ChannelID: ch.ID, Bot: ch.Bot, SenderID: "u1", Text: text, Now: time.Now()}
+		w.Prepare(&in, ch)
+		acc, err := a.store.Accept(context.Background(), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !acc.Ran {
+			t.Fatalf("%q: the turn did not run inline: %+v", text, acc)
+		}
+		var texts []string
+		for _, o := range acc.Outgoing {
+			texts = append(texts, o.Text)
+		}
+		return strings.Join(texts, "|")
+	}
+	// The first message starts the flow, which then waits for input.
+	if got := send(a.worker, "hello"); got != "" {
+		t.Fatalf("the first message was answered %q", got)
+	}
+	var got []string
+	for _, step := range []struct {
+		w    *turn.Worker
+		text string
+	}{{a.worker, "one"}, {a.worker, "two"}, {b, "three"}, {a.worker, "four"}, {a.worker, "five"}, {b, "six"}} {
+		got = append(got, send(step.w, step.text))
+	}
+	want := []string{"n=1", "n=2", "n=3", "n=4", "n=5", "n=6"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("replies %q, want %q (a worker started from a state it had not seen committed?)", got, want)
+	}
 }
