@@ -16,6 +16,7 @@ package flow
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -174,6 +175,10 @@ func (t *Turn) dispatch() (Outcome, error) {
 	st, ev := t.st, t.ev
 	switch ev.Kind {
 	case EventMessage:
+		if st.Held {
+			t.step(Step{Kind: StepWait, Block: st.Block, Detail: "paused by an operator: the message is kept, the bot does not read it"})
+			return stop, nil
+		}
 		t.read(ev.Text)
 		if st.Status == StatusPaused {
 			t.step(Step{Kind: StepWait, Block: st.Block, Detail: "paused for a human: the bot does not answer"})
@@ -213,8 +218,37 @@ func (t *Turn) dispatch() (Outcome, error) {
 			return stop, fmt.Errorf("the conversation is not paused")
 		}
 		return t.resume()
+	case EventTrigger:
+		return t.trigger()
+	case EventSet:
+		t.setVars()
+		return stop, nil
 	}
 	return stop, fmt.Errorf("unknown event kind %d", ev.Kind)
+}
+
+// trigger sets the event's variables and jumps to its block, forgetting
+// what the conversation waited for (as a keyword does).
+func (t *Turn) trigger() (Outcome, error) {
+	id := t.ev.Block
+	if t.eng.bot.Block(id) == nil {
+		return stop, fmt.Errorf("no block %q in bot %q", id, t.eng.bot.ID)
+	}
+	t.step(Step{Kind: StepTrigger, Block: t.st.Block, Detail: "jump to " + id, Goto: id})
+	t.setVars()
+	t.reset()
+	return t.Goto(id), nil
+}
+
+// setVars sets the event's variables in the order of their names.
+func (t *Turn) setVars() {
+	for _, name := range slices.Sorted(maps.Keys(t.ev.Vars)) {
+		if v := t.ev.Vars[name]; v != nil {
+			t.Set(name, v)
+		} else {
+			t.Unset(name)
+		}
+	}
 }
 
 func (t *Turn) resume() (Outcome, error) {

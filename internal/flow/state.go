@@ -21,6 +21,11 @@ type State struct {
 	Status Status         `json:"status"`
 	Block  string         `json:"block,omitempty"` // the block that waits (input, call, wait, handover)
 	Vars   map[string]any `json:"vars"`
+	// Held says an operator paused the bot from outside the flow (the
+	// API's pause): user messages are kept but not run, whatever the
+	// status; Status and Block stay where the flow stood, so that releasing
+	// the hold goes on from there. A trigger still runs while held.
+	Held bool `json:"held,omitempty"`
 
 	// Last is the user's most recent message as the NLP read it.
 	Last Input `json:"last"`
@@ -57,7 +62,7 @@ type Input struct {
 
 // Comment is one message of the conversation as calls see it.
 type Comment struct {
-	From string    `json:"from"` // "user" or "bot"
+	From string    `json:"from"` // "user", "bot", or "agent" (a human, through the API)
 	Text string    `json:"text"`
 	Time time.Time `json:"time"`
 }

@@ -21,6 +21,7 @@ const (
 	StepResult        StepKind = "result"         // a call's result came back
 	StepRetry         StepKind = "retry"          // an answer was not valid
 	StepKeyword       StepKind = "keyword"        // a keyword restarted the bot
+	StepTrigger       StepKind = "trigger"        // an operator made the flow jump to a block
 	StepNotUnderstood StepKind = "not_understood" // no route took the input
 	StepError         StepKind = "error"          // something failed
 	StepEnd           StepKind = "end"            // the flow ended

@@ -142,6 +142,25 @@ func (t *Turn) Set(name string, v any) {
 	t.step(Step{Kind: StepSet, Block: t.blockID(), Var: name, Old: old, New: v})
 }
 
+// Unset deletes a variable, or sets a variable the bot declares back to
+// its default, and records the change in the trace; expressions see a
+// deleted variable as nil.
+func (t *Turn) Unset(name string) {
+	for _, v := range t.eng.bot.Variables {
+		if v.Name == name {
+			t.Set(name, v.Default)
+			return
+		}
+	}
+	old, had := t.st.Vars[name]
+	if !had {
+		return
+	}
+	delete(t.st.Vars, name)
+	t.env[name] = nil
+	t.step(Step{Kind: StepSet, Block: t.blockID(), Var: name, Old: old})
+}
+
 func same(a, b any) bool {
 	switch a.(type) {
 	case nil, bool, string, int, int64, float64:
