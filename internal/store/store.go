@@ -104,6 +104,26 @@ type Store interface {
 	Messages(ctx context.Context, projectID, conversationID string) ([]Message, error)
 	GetConversation(ctx context.Context, projectID, id string) (Conversation, error)
 
+	// Reading conversations and their execution logs (sqlstore
+	// conversations.go and logs.go).
+
+	// ListConversations returns a project's conversations that match f,
+	// most recently updated first (updated_at, then id, descending), at
+	// most f.Limit of them, with LastMessageAt set.
+	ListConversations(ctx context.Context, projectID string, f ConversationFilter) ([]Conversation, error)
+	// ListMessages returns messages of a conversation of the project
+	// within p's bounds, in p's order; ErrNotFound when the project has no
+	// such conversation.
+	ListMessages(ctx context.Context, projectID, conversationID string, p MessagePage) ([]Message, error)
+	// ListTurnLogs returns the execution logs of a conversation's turns
+	// within p's bounds, in p's order; ErrNotFound when the project has no
+	// such conversation.
+	ListTurnLogs(ctx context.Context, projectID, conversationID string, p LogPage) ([]TurnLog, error)
+	// PruneTurnLogs deletes up to limit execution logs that are older than
+	// before, or (when keep > 0) beyond the newest keep of their
+	// conversation, and returns how many it deleted.
+	PruneTurnLogs(ctx context.Context, before time.Time, keep, limit int) (int, error)
+
 	// ListTokens returns a project's tokens, oldest first, expired ones
 	// included.
 	ListTokens(ctx context.Context, projectID string) ([]Token, error)
@@ -235,6 +255,9 @@ type Conversation struct {
 	HandledSeq int64 // the last inbound message handled by a turn
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+	// LastMessageAt is when the conversation's latest message was stored;
+	// set by ListConversations only.
+	LastMessageAt time.Time
 }
 
 // Message is a message of a conversation, inbound (from the user) or
@@ -246,6 +269,59 @@ type Message struct {
 	Text           string
 	Payload        []byte // JSON: attachments (in), the rendered message (out)
 	CreatedAt      time.Time
+}
+
+// ConversationFilter narrows ListConversations. Zero fields do not
+// filter.
+type ConversationFilter struct {
+	// ID lists the one conversation with this id (for reading one
+	// conversation with LastMessageAt).
+	ID        string
+	Bot       string
+	ChannelID string
+	Status    string // the flow status: "" (new), "input", "ended", ...
+	// UserID and SenderID name the user; when both are set, a
+	// conversation matches either.
+	UserID   *int64
+	SenderID string
+	// UpdatedSince keeps the conversations updated at or after it.
+	UpdatedSince time.Time
+	// After continues a list after this conversation: the last one of the
+	// previous page, by its UpdatedAt and ID.
+	After *ConversationCursor
+	Limit int
+}
+
+// ConversationCursor is a place in the list of conversations.
+type ConversationCursor struct {
+	UpdatedAt time.Time
+	ID        string
+}
+
+// MessagePage bounds ListMessages. Zero fields do not bound.
+type MessagePage struct {
+	After  int64 // only messages with a greater Seq
+	Before int64 // only messages with a smaller Seq
+	Desc   bool  // newest first; default oldest first
+	Limit  int
+}
+
+// LogPage bounds ListTurnLogs. Zero fields do not bound.
+type LogPage struct {
+	After  int64 // only logs with a greater ID
+	Before int64 // only logs with a smaller ID
+	Desc   bool  // newest first; default oldest first
+	Limit  int
+}
+
+// TurnLog is the execution log of one turn (TurnResult.Log).
+type TurnLog struct {
+	// ID orders the turns of a conversation; it grows with each turn.
+	ID             int64
+	ConversationID string
+	Seq            int64 // the last message the turn handled
+	At             time.Time
+	Trace          []byte // JSON, as the turn wrote it
 }
 
 // Lease is a worker's claim, until a time.
@@ -276,6 +352,9 @@ type TurnResult struct {
 	// those, without a claim); each such delivery comes back with
 	// LeasedUntil set.
 	DeliveryLease *Lease
+	// Log, when set, is the turn's execution log (JSON), stored with the
+	// turn as a TurnLog whose Seq is HandledSeq.
+	Log []byte
 }
 
 // Outgoing is a message the bot sent, with its delivery (nil when it goes

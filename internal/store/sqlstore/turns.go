@@ -301,7 +301,8 @@ func (db *DB) CompleteTurn(ctx context.Context, r store.TurnResult) (requeued bo
 
 // writeTurn writes a turn's outcome: the conversation's new state, the
 // messages the bot sent and their deliveries (filled in, and leased when
-// r.DeliveryLease asks and nothing older of the conversation waits).
+// r.DeliveryLease asks and nothing older of the conversation waits), and
+// the turn's execution log (r.Log).
 func (db *DB) writeTurn(ctx context.Context, tx *txn, r store.TurnResult) error {
 	now := ms(r.Now)
 	// Write the new state and reserve the sequence numbers of the
@@ -314,6 +315,11 @@ func (db *DB) writeTurn(ctx context.Context, tx *txn, r store.TurnResult) error 
 		return err
 	}
 	last -= int64(len(r.Outgoing))
+	if r.Log != nil {
+		if err := db.insertTurnLog(ctx, tx, r); err != nil {
+			return err
+		}
+	}
 	// Per-conversation FIFO: when something older waits to be delivered,
 	// nothing may go out before it, so the new deliveries queue, unless
 	// all that waits is held by the lease's owner, which sends the new

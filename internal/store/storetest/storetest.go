@@ -38,6 +38,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Leases", leaseTests},
 		{"Health", healthTests},
 		{"Tokens", tokenTests},
+		{"Conversations", conversationTests},
+		{"Logs", logTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
