@@ -284,7 +284,7 @@ func (w *Worker) runTurn(ctx context.Context, t store.Turn) (more bool) {
 		return true // the lease runs out and another try comes
 	}
 	r, _, ok := w.compute(ch, c, nil, t.Messages, func(eng *flow.Engine, st flow.State, ev flow.Event) flow.Result {
-		return eng.Drive(ctx, st, ev, w.exec)
+		return (&recorder{exec: w.exec}).drive(ctx, eng, st, ev)
 	})
 	if !ok {
 		return true // the lease runs out and another try comes
@@ -318,6 +318,7 @@ func (w *Worker) compute(ch store.Channel, c store.Conversation, start *flow.Sta
 		}
 	}
 	eng, ok := w.bots.Engine(c.Bot)
+	tl := newTurnLog(len(msgs))
 	var out []store.Outgoing
 	handled := c.HandledSeq
 	for _, m := range msgs {
@@ -338,6 +339,7 @@ func (w *Worker) compute(ch store.Channel, c store.Conversation, start *flow.Sta
 		} else {
 			res = drive(eng, st, ev)
 		}
+		tl.add(m.Seq, res.Trace)
 		if res.Err != nil {
 			log().Error("the turn failed", "seq", m.Seq, "err", res.Err)
 			continue
@@ -361,7 +363,7 @@ func (w *Worker) compute(ch store.Channel, c store.Conversation, start *flow.Sta
 	}
 	now := w.now()
 	return store.TurnResult{State: state, Status: string(st.Status), HandledSeq: handled, Outgoing: out, Now: now,
-		DeliveryLease: w.outbox.Lease(now)}, st, true
+		DeliveryLease: w.outbox.Lease(now), Log: tl.encode(secretsOf(w.bots))}, st, true
 }
 
 // handOver gives a committed turn's deliveries to the outbox: those created
