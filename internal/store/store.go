@@ -136,6 +136,19 @@ type Store interface {
 	// use was recorded less than `every` before, so a busy token costs one
 	// write per `every`. A token that no longer exists is no error.
 	TouchToken(ctx context.Context, id string, at time.Time, every time.Duration) error
+
+	// Steering conversations (command.go; sqlstore commands.go).
+
+	// SubmitCommand stores a command of a project's conversation with the
+	// conversation's next sequence number, in one transaction: it runs
+	// there (Submission.Run) when no turn of the conversation is queued or
+	// running, else it joins the conversation's turn job (created leased
+	// as Submission.Lease asks), and the turn carries out the
+	// conversation's messages and commands in sequence order.
+	// ErrNotFound when the project has no such conversation.
+	SubmitCommand(ctx context.Context, s Submission) (Submitted, error)
+	// GetCommand returns a command of a project's conversation.
+	GetCommand(ctx context.Context, projectID, conversationID, id string) (Command, error)
 }
 
 // Project is a tenant: everything else belongs to one.
@@ -252,7 +265,7 @@ type Conversation struct {
 	SenderID   string
 	State      []byte // flow.State as JSON; nil before the first turn
 	Status     string
-	HandledSeq int64 // the last inbound message handled by a turn
+	HandledSeq int64 // the last inbound message (or command) handled by a turn
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 	// LastMessageAt is when the conversation's latest message was stored;
@@ -335,6 +348,9 @@ type Lease struct {
 type Turn struct {
 	Conversation Conversation
 	Messages     []Message
+	// Commands are the conversation's commands not yet carried out, in
+	// order; they run between the messages by sequence number.
+	Commands []Command
 }
 
 // TurnResult is what a turn commits.
@@ -343,7 +359,7 @@ type TurnResult struct {
 	Owner          string
 	State          []byte
 	Status         string
-	HandledSeq     int64
+	HandledSeq     int64 // the last inbound message or command handled
 	Outgoing       []Outgoing
 	Now            time.Time
 	// DeliveryLease, when set, creates the deliveries already leased to
@@ -352,6 +368,10 @@ type TurnResult struct {
 	// those, without a claim); each such delivery comes back with
 	// LeasedUntil set.
 	DeliveryLease *Lease
+	// Commands are the commands the turn carried out, with Status,
+	// Result, Error and DoneAt set (a message's Result.Seq is filled in
+	// when the message gets its number).
+	Commands []Command
 	// Log, when set, is the turn's execution log (JSON), stored with the
 	// turn as a TurnLog whose Seq is HandledSeq.
 	Log []byte

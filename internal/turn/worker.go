@@ -116,14 +116,14 @@ func (w *Worker) Prepare(in *store.Inbound, ch store.Channel) {
 	if key != "" {
 		if e, found := w.spec.get(key); found {
 			prev = e.conv.State
-			pre, preSt, ok = w.compute(ch, e.conv, &e.st, []store.Message{{ConversationID: e.conv.ID, Text: in.Text, CreatedAt: in.Now}}, nil)
+			pre, preSt, ok = w.compute(ch, e.conv, &e.st, []store.Message{{ConversationID: e.conv.ID, Text: in.Text, CreatedAt: in.Now}}, nil, nil)
 		}
 	}
 	in.Run = func(c store.Conversation, m store.Message) (store.TurnResult, bool) {
 		r, st := pre, preSt
 		if !ok || !bytes.Equal(c.State, prev) || c.HandledSeq >= m.Seq {
 			var done bool
-			if r, st, done = w.compute(ch, c, nil, []store.Message{m}, nil); !done {
+			if r, st, done = w.compute(ch, c, nil, []store.Message{m}, nil, nil); !done {
 				return r, false
 			}
 		}
@@ -283,7 +283,7 @@ func (w *Worker) runTurn(ctx context.Context, t store.Turn) (more bool) {
 		w.log.Error("loading the channel", "conversation", c.ID, "channel", c.ChannelID, "err", err)
 		return true // the lease runs out and another try comes
 	}
-	r, _, ok := w.compute(ch, c, nil, t.Messages, func(eng *flow.Engine, st flow.State, ev flow.Event) flow.Result {
+	r, _, ok := w.compute(ch, c, nil, t.Messages, t.Commands, func(eng *flow.Engine, st flow.State, ev flow.Event) flow.Result {
 		return (&recorder{exec: w.exec}).drive(ctx, eng, st, ev)
 	})
 	if !ok {
@@ -299,12 +299,13 @@ func (w *Worker) runTurn(ctx context.Context, t store.Turn) (more bool) {
 	return requeued
 }
 
-// compute runs a conversation's messages through its bot, from start (nil:
-// the conversation's stored state), and returns what the turn commits and
-// the state it ends in. drive runs one event; nil runs it without calls, and
-// then compute gives up (false) when the flow asks for a call, for the
-// turn to run again where calls may wait.
-func (w *Worker) compute(ch store.Channel, c store.Conversation, start *flow.State, msgs []store.Message,
+// compute runs a conversation's messages through its bot, and carries out
+// its commands between them in sequence order (commands.go), from start
+// (nil: the conversation's stored state), and returns what the turn
+// commits and the state it ends in. drive runs one event; nil runs it
+// without calls, and then compute gives up (false) when the flow asks for
+// a call, for the turn to run again where calls may wait.
+func (w *Worker) compute(ch store.Channel, c store.Conversation, start *flow.State, msgs []store.Message, cmds []store.Command,
 	drive func(*flow.Engine, flow.State, flow.Event) flow.Result) (store.TurnResult, flow.State, bool) {
 	log := func() *slog.Logger { return w.log.With("conversation", c.ID, "bot", c.Bot) }
 	var st flow.State
@@ -318,16 +319,30 @@ func (w *Worker) compute(ch store.Channel, c store.Conversation, start *flow.Sta
 		}
 	}
 	eng, ok := w.bots.Engine(c.Bot)
-	tl := newTurnLog(len(msgs))
+	tl := newTurnLog(len(msgs) + len(cmds))
 	var out []store.Outgoing
+	var done []store.Command
 	handled := c.HandledSeq
-	for _, m := range msgs {
+	for _, it := range sequence(msgs, cmds) {
+		if it.cmd != nil {
+			handled = it.cmd.Seq
+			next, sent, cmd, trace, carried := w.command(eng, ch, c, st, *it.cmd, drive)
+			if !carried {
+				return store.TurnResult{}, st, false
+			}
+			tl.add(cmd.Seq, trace)
+			st, out, done = next, append(out, sent...), append(done, cmd)
+			continue
+		}
+		m := *it.msg
 		handled = m.Seq
 		if !ok {
 			log().Error("the conversation's bot is not served: the message gets no reply", "seq", m.Seq)
 			continue
 		}
-		if isKeyword(ch.Keywords, m.Text) {
+		if st.Held {
+			w.heldMessage(c, m) // the engine keeps it unread
+		} else if isKeyword(ch.Keywords, m.Text) {
 			st = newState(c)
 		}
 		ev := flow.Event{Kind: flow.EventMessage, Time: m.CreatedAt, Text: m.Text}
@@ -362,8 +377,8 @@ func (w *Worker) compute(ch store.Channel, c store.Conversation, start *flow.Sta
 		return store.TurnResult{}, st, false
 	}
 	now := w.now()
-	return store.TurnResult{State: state, Status: string(st.Status), HandledSeq: handled, Outgoing: out, Now: now,
-		DeliveryLease: w.outbox.Lease(now), Log: tl.encode(secretsOf(w.bots))}, st, true
+	return store.TurnResult{State: state, Status: status(st), HandledSeq: handled, Outgoing: out, Now: now,
+		DeliveryLease: w.outbox.Lease(now), Log: tl.encode(secretsOf(w.bots)), Commands: done}, st, true
 }
 
 // handOver gives a committed turn's deliveries to the outbox: those created

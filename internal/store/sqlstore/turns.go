@@ -100,8 +100,14 @@ func (db *DB) Accept(ctx context.Context, in store.Inbound) (store.Accepted, err
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO messages (conversation_id, seq, direction, text, payload, created_at) VALUES (?, ?, 'in', ?, ?, ?)`),
-			acc.ConversationID, acc.Seq, in.Text, payload, now); err != nil {
+		// Whether a turn (or a command) of the conversation is queued or
+		// running is read again by this later statement: on PostgreSQL the
+		// RETURNING above sees other tables as they were when the update
+		// started, before it waited for the conversation's row, and would
+		// miss a turn job queued meanwhile.
+		if err := tx.QueryRowContext(ctx, db.q(`INSERT INTO messages (conversation_id, seq, direction, text, payload, created_at) VALUES (?, ?, 'in', ?, ?, ?)
+			RETURNING EXISTS (SELECT 1 FROM turn_queue WHERE conversation_id = ?)`),
+			acc.ConversationID, acc.Seq, in.Text, payload, now, acc.ConversationID).Scan(&queued); err != nil {
 			return err
 		}
 		acc.Ran, acc.Outgoing = false, nil
@@ -215,7 +221,11 @@ func (db *DB) ClaimTurns(ctx context.Context, lease store.Lease, limit int) ([]s
 			}
 			turns = append(turns, store.Turn{Conversation: c, Messages: msgs})
 		}
-		return nil
+		cmds, err := db.pendingCommands(ctx, tx, ids)
+		for i := range turns {
+			turns[i].Commands = cmds[turns[i].Conversation.ID]
+		}
+		return err
 	})
 	return turns, err
 }
@@ -283,9 +293,11 @@ func (db *DB) CompleteTurn(ctx context.Context, r store.TurnResult) (requeued bo
 		if err := db.writeTurn(ctx, tx, r); err != nil {
 			return err
 		}
-		// Remove the job unless messages came meanwhile; then release it.
-		res, err := tx.ExecContext(ctx, db.q(`DELETE FROM turn_queue WHERE conversation_id = ? AND NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ? AND direction = 'in' AND seq > ?)`),
-			r.ConversationID, r.ConversationID, r.HandledSeq)
+		// Remove the job unless messages or commands came meanwhile; then
+		// release it.
+		res, err := tx.ExecContext(ctx, db.q(`DELETE FROM turn_queue WHERE conversation_id = ? AND NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ? AND direction = 'in' AND seq > ?)
+			AND NOT EXISTS (SELECT 1 FROM commands WHERE conversation_id = ? AND status = 'pending')`),
+			r.ConversationID, r.ConversationID, r.HandledSeq, r.ConversationID)
 		if err != nil {
 			return err
 		}
@@ -355,6 +367,9 @@ func (db *DB) writeTurn(ctx context.Context, tx *txn, r store.TurnResult) error 
 		if leaseOwner != "" {
 			d.LeasedUntil = fromMS(leaseUntil)
 		}
+	}
+	if len(r.Commands) > 0 {
+		return db.finishCommands(ctx, tx, r)
 	}
 	return nil
 }
