@@ -70,10 +70,13 @@ func New(baseURL, token string, opts ...Option) *Client {
 // CallOption changes one request.
 type CallOption func(*http.Request)
 
-// IdempotencyKey sends key as the Idempotency-Key header, so that sending
-// the same creating request again (after a time-out, say) returns the
-// first answer instead of doing it twice, once the server honours the
-// header.
+// IdempotencyKey sends key (1 to 255 printable ASCII characters) as the
+// Idempotency-Key header, so that sending the same creating request again
+// with the same key within 24 hours (after a time-out, say) returns the
+// first answer instead of doing it twice. The same key with another
+// request is an *Error of status 422; while the first request with the key
+// is in flight, one of status 409 whose RetryAfter says when to send it
+// again. The server ignores the header on routes that create nothing.
 func IdempotencyKey(key string) CallOption {
 	return func(r *http.Request) { r.Header.Set("Idempotency-Key", key) }
 }

@@ -60,6 +60,9 @@ type Server struct {
 	Deps
 	mux      *routeMux
 	draining atomic.Bool
+	// inflight are the Idempotency-Keys of requests in flight
+	// (idempotency.go).
+	inflight inflightKeys
 }
 
 // New builds the routes.
@@ -91,16 +94,16 @@ func (s *Server) routes() {
 
 	s.mux.HandleFunc("POST /v1/messages", s.sendMessage)
 
-	s.mux.HandleFunc("POST /v1/channels", s.admin(s.createChannel))
+	s.mux.HandleFunc("POST /v1/channels", s.admin(s.idempotent(s.createChannel)))
 	s.mux.HandleFunc("GET /v1/channels", s.admin(s.listChannels))
 	s.mux.HandleFunc("GET /v1/channels/{channelID}", s.admin(s.getChannel))
 	s.mux.HandleFunc("PATCH /v1/channels/{channelID}", s.admin(s.updateChannel))
 	s.mux.HandleFunc("DELETE /v1/channels/{channelID}", s.admin(s.deleteChannel))
 	s.mux.HandleFunc("POST /v1/channels/{channelID}/test-webhook", s.admin(s.testWebhook))
 	s.mux.HandleFunc("GET /v1/channels/{channelID}/deliveries", s.admin(s.listDeliveries))
-	s.mux.HandleFunc("POST /v1/deliveries/{deliveryID}/replay", s.admin(s.replayDelivery))
+	s.mux.HandleFunc("POST /v1/deliveries/{deliveryID}/replay", s.admin(s.idempotent(s.replayDelivery)))
 
-	s.mux.HandleFunc("POST /v1/tokens", s.admin(s.createToken))
+	s.mux.HandleFunc("POST /v1/tokens", s.admin(s.idempotent(s.createToken)))
 	s.mux.HandleFunc("GET /v1/tokens", s.admin(s.listTokens))
 	s.mux.HandleFunc("DELETE /v1/tokens/{tokenID}", s.admin(s.revokeToken))
 }

@@ -124,14 +124,14 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request) error {
 		tok = *req.Token
 	}
 	c.TokenHash = token.Hash(tok)
-	if err := s.Store.CreateChannel(r.Context(), c); err != nil {
+	resp := showChannel(c)
+	resp.Token, resp.WebhookSecret = tok, c.WebhookSecret
+	if err := s.Store.CreateChannel(keepAnswer(r, http.StatusCreated, resp), c); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return &httpError{status: http.StatusConflict, msg: "the channelID " + strconv.Quote(c.ID) + " is taken", pointer: "/channelID"}
 		}
 		return err
 	}
-	resp := showChannel(c)
-	resp.Token, resp.WebhookSecret = tok, c.WebhookSecret
 	writeJSON(w, http.StatusCreated, resp)
 	return nil
 }

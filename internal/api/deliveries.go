@@ -65,7 +65,8 @@ func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) replayDelivery(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("deliveryID")
-	err := s.Store.ReplayDelivery(r.Context(), projectOf(r.Context()), id, s.Now())
+	resp := map[string]string{"id": id, "status": store.DeliveryPending}
+	err := s.Store.ReplayDelivery(keepAnswer(r, http.StatusAccepted, resp), projectOf(r.Context()), id, s.Now())
 	if errors.Is(err, store.ErrConflict) {
 		return fail(http.StatusConflict, "only a dead delivery can be replayed; this one is not dead")
 	}
@@ -73,6 +74,6 @@ func (s *Server) replayDelivery(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.Replayed()
-	writeJSON(w, http.StatusAccepted, map[string]string{"id": id, "status": store.DeliveryPending})
+	writeJSON(w, http.StatusAccepted, resp)
 	return nil
 }

@@ -58,6 +58,16 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) send(w http.ResponseWriter, r *http.Request) error {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	var body []byte // kept for the key's request hash
+	if key != "" {
+		if body, err = bufferBody(w, r, MaxMessageBody); err != nil {
+			return err
+		}
+	}
 	var req sendRequest
 	if err := decode(w, r, MaxMessageBody, &req); err != nil {
 		return err
@@ -100,14 +110,24 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Keys are the channel's (docs/api.md "Idempotency").
+	call, replayed, err := s.beginIdempotent(w, r, "channel:"+ch.ProjectID+"/"+ch.ID, tok, key, body)
+	if err != nil || replayed {
+		return err
+	}
+	defer call.end()
 	in := store.Inbound{ProjectID: ch.ProjectID, ChannelID: ch.ID, Bot: ch.Bot,
 		UserID: userID, SenderID: req.SenderID, Text: *req.Message, Attachments: req.Attachments, Now: s.Now()}
 	if s.Prepare != nil {
 		s.Prepare(&in, ch)
 	}
-	acc, err := s.Store.Accept(r.Context(), in)
+	ctx := call.keep(r.Context(), http.StatusOK, func(result any) any {
+		// A new user's id is known only in Accept's transaction.
+		return sendResponse{ChannelID: ch.ID, Message: *req.Message, UserID: result.(store.Accepted).UserID, SenderID: req.SenderID, Success: true}
+	})
+	acc, err := s.Store.Accept(ctx, in)
 	if err != nil {
-		return err
+		return call.settle(w, r, err)
 	}
 	s.Metrics.Accepted.Inc()
 	s.Accepted(acc)

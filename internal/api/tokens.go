@@ -65,11 +65,11 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	text, t := token.Issue(projectOf(r.Context()), *req.Name, now, expires)
-	if err := s.Store.CreateToken(r.Context(), t); err != nil {
-		return err
-	}
 	resp := showToken(t)
 	resp.Token = text
+	if err := s.Store.CreateToken(keepAnswer(r, http.StatusCreated, resp), t); err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusCreated, resp)
 	return nil
 }

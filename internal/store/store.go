@@ -137,6 +137,13 @@ type Store interface {
 	// write per `every`. A token that no longer exists is no error.
 	TouchToken(ctx context.Context, id string, at time.Time, every time.Duration) error
 
+	// KeptAnswer returns the answer kept for key in scope, or ErrNotFound
+	// when there is none or it expired at now.
+	KeptAnswer(ctx context.Context, scope, key string, now time.Time) (KeptAnswer, error)
+	// DeleteExpiredAnswers deletes up to limit kept answers that expired
+	// at now, and returns how many it deleted.
+	DeleteExpiredAnswers(ctx context.Context, now time.Time, limit int) (int, error)
+
 	// Steering conversations (command.go; sqlstore commands.go).
 
 	// SubmitCommand stores a command of a project's conversation with the
@@ -429,4 +436,70 @@ type Attempt struct {
 type DeliveryUpdate struct {
 	Status string // DeliveryDelivered, DeliveryDead or DeliveryPending
 	NextAt time.Time
+}
+
+// Idempotency keys (docs/api.md "Idempotency").
+
+// KeptAnswerTTL is how long the answer of a request made with an
+// Idempotency-Key is kept.
+const KeptAnswerTTL = 24 * time.Hour
+
+// ErrKeyUsed is returned by a method that keeps an idempotent answer
+// (WithIdempotency) when its scope already holds an answer for the key
+// that has not expired: another request with the key committed first.
+// Nothing is written then.
+var ErrKeyUsed = errors.New("the Idempotency-Key already has an answer")
+
+// Idempotency is the answer to keep for a request made with an
+// Idempotency-Key. A method that makes a request's effect (Accept,
+// CreateChannel, CreateToken, ReplayDelivery, and any other whose doc says
+// it keeps the context's answer) writes it in the effect's own
+// transaction when its context carries one, so that the effect and its
+// answer commit together or not at all.
+type Idempotency struct {
+	// Scope is whose keys these are: a token's or a channel's, so that
+	// one client's keys never meet another's.
+	Scope string
+	// Key is the Idempotency-Key, 1 to 255 printable ASCII characters.
+	Key string
+	// Hash is the SHA-256 of the request (method, path and canonical
+	// body): the same key with another request is refused.
+	Hash []byte
+	// Now is when the answer is kept; it expires KeptAnswerTTL later.
+	Now time.Time
+	// Answer returns the answer to keep. The method calls it inside the
+	// effect's transaction, after the effect's writes, with the effect's
+	// result: the store.Accepted for Accept (its user, conversation and
+	// sequence number are set), nil for methods whose answer the caller
+	// knows beforehand. It may be called more than once (a transaction
+	// may be run again); it must be quick and write nothing itself.
+	Answer func(result any) (KeptAnswer, error)
+}
+
+// KeptAnswer is an answer kept for an Idempotency-Key.
+type KeptAnswer struct {
+	Hash   []byte // the request's, as Idempotency.Hash
+	Status int
+	// Header holds the answer's headers that a replay repeats
+	// (Content-Type, say).
+	Header map[string]string
+	// Body is the answer's body, as the API gave it to keep (sealed: the
+	// store does not read it).
+	Body      []byte
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+type idempotencyKey struct{}
+
+// WithIdempotency returns ctx carrying the answer to keep with the effect
+// of the method it is given to.
+func WithIdempotency(ctx context.Context, rec *Idempotency) context.Context {
+	return context.WithValue(ctx, idempotencyKey{}, rec)
+}
+
+// IdempotencyOf returns the answer ctx carries to keep, or nil.
+func IdempotencyOf(ctx context.Context) *Idempotency {
+	rec, _ := ctx.Value(idempotencyKey{}).(*Idempotency)
+	return rec
 }

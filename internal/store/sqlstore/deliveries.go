@@ -150,9 +150,10 @@ func (db *DB) attempts(ctx context.Context, id string) ([]store.Attempt, error) 
 	return out, rows.Err()
 }
 
-// ReplayDelivery makes a dead delivery pending again.
+// ReplayDelivery makes a dead delivery pending again. It keeps the
+// context's idempotent answer.
 func (db *DB) ReplayDelivery(ctx context.Context, projectID, id string, now time.Time) error {
-	res, err := db.write(ctx, db.q(`UPDATE deliveries SET status = 'pending', next_at = ?, lease_owner = '', lease_until = 0 WHERE project_id = ? AND id = ? AND status = 'dead'`), ms(now), projectID, id)
+	res, err := db.writeKeeping(ctx, db.q(`UPDATE deliveries SET status = 'pending', next_at = ?, lease_owner = '', lease_until = 0 WHERE project_id = ? AND id = ? AND status = 'dead'`), ms(now), projectID, id)
 	if err := db.affected(res, err); err != store.ErrNotFound {
 		return err
 	}

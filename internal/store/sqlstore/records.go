@@ -56,8 +56,9 @@ func keywordsJSON(k []string) string {
 }
 
 // CreateChannel stores a new channel; ErrConflict when the id is taken.
+// It keeps the context's idempotent answer.
 func (db *DB) CreateChannel(ctx context.Context, c store.Channel) error {
-	_, err := db.write(ctx, db.q(`INSERT INTO channels (`+channelColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+	_, err := db.writeKeeping(ctx, db.q(`INSERT INTO channels (`+channelColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		c.ID, c.ProjectID, c.Bot, c.TokenHash, c.WebhookURL, c.WebhookSecret, keywordsJSON(c.Keywords), ms(c.CreatedAt), ms(c.UpdatedAt),
 		c.PreviousSecret, msOrZero(c.PreviousUntil), c.WebhookDisabled, msOrZero(c.FailingSince))
 	return db.err(err)

@@ -26,9 +26,9 @@ func scanToken(row interface{ Scan(...any) error }) (store.Token, error) {
 }
 
 // CreateToken stores a token's hash; ErrConflict when the id or the hash
-// is taken.
+// is taken. It keeps the context's idempotent answer.
 func (db *DB) CreateToken(ctx context.Context, t store.Token) error {
-	_, err := db.write(ctx, db.q(`INSERT INTO tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+	_, err := db.writeKeeping(ctx, db.q(`INSERT INTO tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		t.ID, t.ProjectID, t.Name, t.Kind, t.Prefix, t.Hash, ms(t.CreatedAt), msOrZero(t.LastUsedAt), msOrZero(t.ExpiresAt))
 	return db.err(err)
 }

@@ -21,7 +21,8 @@ const returnConversation = `id, project_id, channel_id, bot, user_id,
 // Accept stores an inbound message, its user, its conversation and its
 // turn job in one transaction. The statement that takes the message's
 // sequence number returns the conversation too, so that a turn leased
-// here (in.Lease) runs without another read.
+// here (in.Lease) runs without another read. It keeps the context's
+// idempotent answer, with the Accepted as the effect's result.
 func (db *DB) Accept(ctx context.Context, in store.Inbound) (store.Accepted, error) {
 	var acc store.Accepted
 	now := ms(in.Now)
@@ -52,7 +53,7 @@ func (db *DB) Accept(ctx context.Context, in store.Inbound) (store.Accepted, err
 		}
 		return acc, nil
 	}
-	if db.d.WritableCTE && in.UserID != nil && in.Run == nil {
+	if db.d.WritableCTE && in.UserID != nil && in.Run == nil && store.IdempotencyOf(ctx) == nil {
 		// One statement for a known user's conversation: next sequence
 		// number, message and turn job together, atomically.
 		acc.UserID = *in.UserID
@@ -121,7 +122,7 @@ func (db *DB) Accept(ctx context.Context, in store.Inbound) (store.Accepted, err
 					return err
 				}
 				acc.Ran, acc.Outgoing = true, r.Outgoing
-				return nil
+				return db.keepAnswer(ctx, tx, acc)
 			}
 		}
 		res, err := tx.ExecContext(ctx, db.q(`INSERT INTO turn_queue (conversation_id, lease_owner, lease_until, queued_at) VALUES (?, ?, ?, ?) ON CONFLICT (conversation_id) DO NOTHING`),
@@ -131,7 +132,10 @@ func (db *DB) Accept(ctx context.Context, in store.Inbound) (store.Accepted, err
 		}
 		n, err := res.RowsAffected()
 		leased = n == 1
-		return err
+		if err != nil {
+			return err
+		}
+		return db.keepAnswer(ctx, tx, acc)
 	})
 	if err != nil {
 		return acc, err

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Leases", leaseTests},
 		{"Health", healthTests},
 		{"Tokens", tokenTests},
+		{"Idempotency", idempotencyTests},
 		{"Commands", commandTests},
 		{"Conversations", conversationTests},
 		{"Logs", logTests},
