@@ -111,7 +111,7 @@ func (s *Server) idempotent(h func(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 		defer c.end()
-		err = h(w, r.WithContext(context.WithValue(r.Context(), callKey{}, c)))
+		err = h(w, c.bind(r))
 		if err == nil && !c.kept.Load() {
 			s.Log.Error("a route wrapped in idempotent answered without keeping its answer with its effect; its Idempotency-Key is not kept",
 				"route", r.Pattern)
@@ -125,8 +125,24 @@ func (s *Server) idempotent(h func(w http.ResponseWriter, r *http.Request) error
 // Idempotency-Key, that call keeps v, answered with status as JSON, in the
 // effect's transaction. Otherwise it is r's context as it is.
 func keepAnswer(r *http.Request, status int, v any) context.Context {
+	return keepAnswerOf(r, func(any) keptAnswer { return keptAnswer{Status: status, Body: v} })
+}
+
+// keepAnswerOf is keepAnswer for a route whose answer depends on what its
+// effect made: the store call gives answer the effect's result (see
+// store.Idempotency.Answer), inside its transaction.
+func keepAnswerOf(r *http.Request, answer func(result any) keptAnswer) context.Context {
 	c, _ := r.Context().Value(callKey{}).(*idemCall)
-	return c.keep(r.Context(), status, func(any) any { return v })
+	return c.keep(r.Context(), answer)
+}
+
+// keptAnswer is an answer to keep: its status, the value of its JSON body,
+// and the headers that a replay repeats besides Content-Type (Location,
+// say; nil for none).
+type keptAnswer struct {
+	Status int
+	Header map[string]string
+	Body   any
 }
 
 // callKey is the context key of a request's *idemCall.
@@ -166,6 +182,15 @@ func (s *Server) beginIdempotent(w http.ResponseWriter, r *http.Request, scope, 
 		return nil, false, c.busy(w, other)
 	}
 	return c, false, nil
+}
+
+// bind returns r carrying the call, for keepAnswer; r itself without a
+// call.
+func (c *idemCall) bind(r *http.Request) *http.Request {
+	if c == nil {
+		return r
+	}
+	return r.WithContext(context.WithValue(r.Context(), callKey{}, c))
 }
 
 // id names the call's key among all scopes.
@@ -217,23 +242,26 @@ func (c *idemCall) replay(w http.ResponseWriter, ctx context.Context) (bool, err
 	return true, nil
 }
 
-// keep returns ctx carrying the answer to keep with the effect: status,
-// and the JSON of what answer returns for the effect's result (see
-// store.Idempotency.Answer). Without a call it returns ctx.
-func (c *idemCall) keep(ctx context.Context, status int, answer func(result any) any) context.Context {
+// keep returns ctx carrying the answer to keep with the effect: what
+// answer returns for the effect's result (see store.Idempotency.Answer),
+// its body as writeJSON writes it. Without a call it returns ctx.
+func (c *idemCall) keep(ctx context.Context, answer func(result any) keptAnswer) context.Context {
 	if c == nil {
 		return ctx
 	}
 	return store.WithIdempotency(ctx, &store.Idempotency{Scope: c.scope, Key: c.key, Hash: c.hash, Now: c.s.Now(),
 		Answer: func(result any) (store.KeptAnswer, error) {
 			c.kept.Store(true)
-			// The bytes writeJSON writes.
+			a := answer(result)
 			var b bytes.Buffer
-			if err := json.NewEncoder(&b).Encode(answer(result)); err != nil {
+			if err := json.NewEncoder(&b).Encode(a.Body); err != nil {
 				return store.KeptAnswer{}, err
 			}
-			return store.KeptAnswer{Status: status, Header: map[string]string{"Content-Type": "application/json"},
-				Body: c.aead.Seal(nil, nil, b.Bytes(), c.hash)}, nil
+			header := map[string]string{"Content-Type": "application/json"}
+			for k, v := range a.Header {
+				header[http.CanonicalHeaderKey(k)] = v
+			}
+			return store.KeptAnswer{Status: a.Status, Header: header, Body: c.aead.Seal(nil, nil, b.Bytes(), c.hash)}, nil
 		}})
 }
 

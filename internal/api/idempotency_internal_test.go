@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -131,4 +134,49 @@ func TestSweepDeletesExpiredAnswersOnly(t *testing.T) {
 	stopped, stop := context.WithCancel(ctx)
 	stop()
 	s.SweepKeptAnswers(stopped)
+}
+
+func TestAReplayRepeatsTheKeptHeaders(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "confab.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateProject(ctx, store.Project{ID: "prj", Name: "p", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	s := New(Deps{Store: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	request := func() *http.Request { return httptest.NewRequest("POST", "/v1/things", strings.NewReader(`{"a":1}`)) }
+
+	w := httptest.NewRecorder()
+	c, replayed, err := s.beginIdempotent(w, request(), "token:t", "cfb_admin_x", "k", []byte(`{"a":1}`))
+	if err != nil || replayed || c == nil {
+		t.Fatalf("first begin = %v, %v, %v", c, replayed, err)
+	}
+	r := c.bind(request())
+	keep := keepAnswerOf(r, func(result any) keptAnswer {
+		return keptAnswer{Status: http.StatusAccepted, Header: map[string]string{"location": "/v1/things/1"}, Body: map[string]string{"id": "1"}}
+	})
+	tok := store.Token{ID: "tok_1", ProjectID: "prj", Name: "n", Kind: "admin", Prefix: "p", Hash: []byte("h"), CreatedAt: time.Now()}
+	if err := db.CreateToken(keep, tok); err != nil {
+		t.Fatal(err)
+	}
+	if !c.kept.Load() {
+		t.Error("the store did not ask for the answer")
+	}
+	c.end()
+
+	w = httptest.NewRecorder()
+	if _, replayed, err := s.beginIdempotent(w, request(), "token:t", "cfb_admin_x", "k", []byte(` { "a" : 1 } `)); err != nil || !replayed {
+		t.Fatalf("second begin: replayed %v, %v", replayed, err)
+	}
+	if w.Code != http.StatusAccepted || w.Body.String() != `{"id":"1"}`+"\n" || w.Header().Get("Location") != "/v1/things/1" ||
+		w.Header().Get("Content-Type") != "application/json" || w.Header().Get("Idempotent-Replayed") != "true" {
+		t.Errorf("replay = %d %v %q", w.Code, w.Header(), w.Body)
+	}
 }

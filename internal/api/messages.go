@@ -116,15 +116,20 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer call.end()
+	r = call.bind(r)
 	in := store.Inbound{ProjectID: ch.ProjectID, ChannelID: ch.ID, Bot: ch.Bot,
 		UserID: userID, SenderID: req.SenderID, Text: *req.Message, Attachments: req.Attachments, Now: s.Now()}
 	if s.Prepare != nil {
 		s.Prepare(&in, ch)
 	}
-	ctx := call.keep(r.Context(), http.StatusOK, func(result any) any {
-		// A new user's id is known only in Accept's transaction.
-		return sendResponse{ChannelID: ch.ID, Message: *req.Message, UserID: result.(store.Accepted).UserID, SenderID: req.SenderID, Success: true}
-	})
+	ctx := r.Context()
+	if call != nil {
+		ctx = keepAnswerOf(r, func(result any) keptAnswer {
+			// A new user's id is known only in Accept's transaction.
+			return keptAnswer{Status: http.StatusOK, Body: sendResponse{ChannelID: ch.ID, Message: *req.Message, UserID: result.(store.Accepted).UserID,
+				SenderID: req.SenderID, Success: true}}
+		})
+	}
 	acc, err := s.Store.Accept(ctx, in)
 	if err != nil {
 		return call.settle(w, r, err)
