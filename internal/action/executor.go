@@ -1,7 +1,8 @@
 // Package action carries out the calls a flow makes against the outside
 // world. The requests are built by the block kinds (package block); this
-// package only moves them through the safe HTTP client and brings the
-// answer back, capped in size and time.
+// package only moves them through the safe HTTP client (or, for code
+// blocks, the JavaScript sandbox) and brings the answer back, capped in
+// size and time.
 package action
 
 import (
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/confab/confab/internal/flow"
+	"github.com/confab/confab/internal/jsbox"
 	"github.com/confab/confab/internal/safehttp"
 )
 
@@ -20,19 +22,32 @@ import (
 const MaxResponseBytes = 1 << 20
 
 // Executor runs HTTP calls through a client that must refuse private
-// addresses (safehttp's). Code and AI calls are not run yet: they fail
-// with the class "unsupported", so the block's on_error is taken.
+// addresses (safehttp's), and code calls in the JavaScript sandbox, whose
+// fetch requests it runs as HTTP calls through the same client. AI calls
+// are not run yet: they fail with the class "unsupported", so the block's
+// on_error is taken.
 type Executor struct {
 	Client *http.Client
+	// Scripts runs code calls. Nil runs them with jsbox's default limits
+	// and no cap on how many run at once.
+	Scripts *jsbox.Box
 }
 
 var _ flow.Executor = Executor{}
 
 // Execute carries out one call.
 func (x Executor) Execute(ctx context.Context, c *flow.Call) *flow.CallResult {
-	if c.HTTP == nil {
-		return &flow.CallResult{Err: "the server does not run " + c.Kind + " blocks yet", ErrClass: "unsupported"}
+	switch {
+	case c.HTTP != nil:
+		return x.http(ctx, c)
+	case c.Code != nil:
+		return x.Scripts.Run(ctx, c, x)
 	}
+	return &flow.CallResult{Err: "the server does not run " + c.Kind + " blocks yet", ErrClass: "unsupported"}
+}
+
+// http carries out an HTTP call.
+func (x Executor) http(ctx context.Context, c *flow.Call) *flow.CallResult {
 	req := c.HTTP
 	ctx, cancel := context.WithTimeout(ctx, req.Timeout)
 	defer cancel()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/confab/confab/internal/flow"
+	"github.com/confab/confab/internal/jsbox"
 	"github.com/confab/confab/internal/safehttp"
 )
 
@@ -272,16 +273,98 @@ func TestExecuteTransportFailures(t *testing.T) {
 func TestExecuteRefusesWhatItDoesNotRun(t *testing.T) {
 	t.Parallel()
 	x := loopbackExecutor(t)
-	for _, c := range []*flow.Call{
-		{ID: "c1", Kind: "code", Code: &flow.CodeRequest{Script: "say('hi')", Timeout: time.Second}},
-		{ID: "c2", Kind: "ai", AI: &flow.AIRequest{Instructions: "be nice", Input: "hi"}},
+	res := x.Execute(context.Background(), &flow.Call{ID: "c2", Kind: "ai", AI: &flow.AIRequest{Instructions: "be nice", Input: "hi"}})
+	if res.ErrClass != "unsupported" || !strings.Contains(res.Err, "ai blocks") || res.HTTP != nil || res.Code != nil || res.AI != nil {
+		t.Errorf("result %+v", res)
+	}
+}
+
+func codeCall(id, script string) *flow.Call {
+	return &flow.Call{ID: id, Block: "calc", Kind: "code", Code: &flow.CodeRequest{
+		Script: script, Timeout: 2 * time.Second, Vars: map[string]any{"qty": 3}, Input: flow.Input{Text: "hi"},
+	}}
+}
+
+func TestExecuteRunsCode(t *testing.T) {
+	t.Parallel()
+	x := loopbackExecutor(t)
+	res := x.Execute(context.Background(), codeCall("calc#1", `vars.total = vars.qty * 2; say("Total: " + vars.total); goto("done")`))
+	if res.Err != "" || res.Code == nil {
+		t.Fatalf("result %+v", res)
+	}
+	if got := res.Code.Vars["total"]; got != 6.0 {
+		t.Errorf("total = %#v, want 6", got)
+	}
+	if len(res.Code.Say) != 1 || res.Code.Say[0].Text != "Total: 6" || res.Code.Goto != "done" {
+		t.Errorf("say %v, goto %q", res.Code.Say, res.Code.Goto)
+	}
+}
+
+func TestExecuteCodeFetchesThroughTheSafeClient(t *testing.T) {
+	t.Parallel()
+	got := make(chan seen, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got <- seen{method: r.Method, path: r.URL.Path, header: r.Header.Clone(), body: body}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"status":"shipped"}`))
+	}))
+	t.Cleanup(srv.Close)
+	x := loopbackExecutor(t)
+	script := `const r = await fetch("` + srv.URL + `/orders/17", {method: "POST", body: {id: 17}, headers: {Authorization: "Bearer t0ken"}})
+vars.status = (await r.json()).status
+vars.code = r.status`
+	res := x.Execute(context.Background(), codeCall("calc#4", script))
+	if res.Err != "" || res.Code == nil {
+		t.Fatalf("result %+v", res)
+	}
+	if res.Code.Vars["status"] != "shipped" || res.Code.Vars["code"] != 200.0 {
+		t.Errorf("vars %v", res.Code.Vars)
+	}
+	s := <-got
+	if s.method != "POST" || s.path != "/orders/17" || string(s.body) != `{"id":17}` {
+		t.Errorf("the server got %s %s %s", s.method, s.path, s.body)
+	}
+	for k, want := range map[string]string{
+		"Idempotency-Key": "calc#4/fetch-1",
+		"Content-Type":    "application/json",
+		"Authorization":   "Bearer t0ken",
+		"User-Agent":      "Confab/1",
 	} {
-		t.Run(c.Kind, func(t *testing.T) {
+		if v := s.header.Get(k); v != want {
+			t.Errorf("%s: %q, want %q", k, v, want)
+		}
+	}
+}
+
+func TestExecuteCodeFetchToAPrivateAddressIsBlocked(t *testing.T) {
+	t.Parallel()
+	x := loopbackExecutor(t)
+	for _, url := range []string{"http://169.254.169.254/latest/meta-data/", "http://127.0.0.2/", "http://[::1]/", "http://10.0.0.1/"} {
+		t.Run(url, func(t *testing.T) {
 			t.Parallel()
-			res := x.Execute(context.Background(), c)
-			if res.ErrClass != "unsupported" || !strings.Contains(res.Err, c.Kind+" blocks") || res.HTTP != nil || res.Code != nil || res.AI != nil {
-				t.Errorf("result %+v", res)
+			res := x.Execute(context.Background(), codeCall("calc#1", `await fetch("`+url+`")`))
+			if res.ErrClass != "blocked" || !strings.Contains(res.Err, "refused") || res.Code != nil {
+				t.Errorf("result %+v, want the class blocked", res)
+			}
+			res = x.Execute(context.Background(), codeCall("calc#1", `try { await fetch("`+url+`") } catch (e) { vars.caught = e.name + " " + e.class }`))
+			if res.Err != "" || res.Code.Vars["caught"] != "FetchError blocked" {
+				t.Errorf("result %+v, want the error caught", res)
 			}
 		})
+	}
+}
+
+func TestExecuteCodeWithAScriptBox(t *testing.T) {
+	t.Parallel()
+	x := loopbackExecutor(t)
+	x.Scripts = jsbox.New(jsbox.Config{MemoryLimit: 4 << 20, MaxRuns: 1})
+	res := x.Execute(context.Background(), codeCall("calc#1", `const big = new Uint8Array(8 << 20); vars.n = big.length`))
+	if res.ErrClass != "memory" {
+		t.Errorf("result %+v, want the class memory under a 4 MiB limit", res)
+	}
+	res = x.Execute(context.Background(), codeCall("calc#1", `const big = new Uint8Array(1 << 20); vars.n = big.length`))
+	if res.Err != "" || res.Code.Vars["n"] != float64(1<<20) {
+		t.Errorf("result %+v, want 1 MiB allocated under a 4 MiB limit", res)
 	}
 }

@@ -35,12 +35,18 @@ type HTTPRequest struct {
 	Timeout time.Duration `json:"timeout"`
 }
 
-// CodeRequest runs a JavaScript block.
+// CodeRequest runs a JavaScript block. The script sees Vars as vars,
+// Input as input, intent, confidence and entities, and the rest by their
+// expression names (user, conversation, channel, env); never secrets.
 type CodeRequest struct {
-	Script  string         `json:"script"`
-	Timeout time.Duration  `json:"timeout"`
-	Vars    map[string]any `json:"vars"`
-	Input   Input          `json:"input"`
+	Script       string         `json:"script"`
+	Timeout      time.Duration  `json:"timeout"`
+	Vars         map[string]any `json:"vars"`
+	Input        Input          `json:"input"`
+	User         map[string]any `json:"user,omitempty"`
+	Conversation map[string]any `json:"conversation,omitempty"`
+	Channel      string         `json:"channel,omitempty"`
+	Env          map[string]any `json:"env,omitempty"`
 }
 
 // AIRequest asks an LLM (or, without one, the built-in NLP) to answer.
@@ -73,7 +79,7 @@ type HTTPResponse struct {
 
 // CodeResult is what a script did.
 type CodeResult struct {
-	Vars map[string]any `json:"vars"`           // the variables after the run
+	Vars map[string]any `json:"vars"`           // the variables after the run: a variable missing here was deleted
 	Say  []Message      `json:"say,omitempty"`  // messages the script sent
 	Goto string         `json:"goto,omitempty"` // the block the script chose
 }
