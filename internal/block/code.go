@@ -1,7 +1,11 @@
 package block
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
+	"regexp"
+	"slices"
 	"sort"
 	"time"
 
@@ -19,7 +23,7 @@ const (
 // variables, sends messages and may choose the next block. The host runs
 // it (a Call with a CodeRequest).
 type CodeConfig struct {
-	Script  string        `yaml:"script" required:"true" doc:"The JavaScript. It sees vars (read/write), input, intent, entities, user, conversation; it may call say(text), goto(block) and await fetch(url, opts)."`
+	Script  string        `yaml:"script" required:"true" doc:"The JavaScript, run as the body of an async function. It sees vars (read/write), input, intent, confidence, entities, user, conversation, channel, env; it may call say(text or message), goto(block) and await fetch(url, options) (at most 5)."`
 	Timeout *bot.Duration `yaml:"timeout" doc:"Wall-clock budget; default 1s, at most 10s."`
 	OnError bot.Ref       `yaml:"on_error" doc:"Where to go on an exception, a time-out or another limit; vars.error holds the error."`
 	Next    bot.Next      `yaml:"next" doc:"Where to go when the script did not call goto."`
@@ -42,33 +46,96 @@ func (codeKind) Enter(t *flow.Turn, b *bot.Block) flow.Outcome {
 		timeout = c.Timeout.Duration
 	}
 	st := t.State()
-	return t.Call(&flow.Call{Code: &flow.CodeRequest{Script: c.Script, Timeout: timeout, Vars: customData(st), Input: st.Last}})
+	env, _ := t.Env()["env"].(map[string]any)
+	return t.Call(&flow.Call{Code: &flow.CodeRequest{
+		Script:       c.Script,
+		Timeout:      timeout,
+		Vars:         customData(st),
+		Input:        st.Last,
+		User:         st.User,
+		Conversation: st.Conversation,
+		Channel:      st.Channel,
+		Env:          env,
+	}})
 }
 
+// Resume applies what the script did, all or nothing: when the run failed,
+// the script chose a block that does not exist or set a variable whose
+// name a bot may not use, the block fails (to on_error) and keeps none of
+// it. Otherwise the variables the script changed are set, those it deleted
+// are deleted (or reset to their declared default), its messages are
+// sent, and the flow goes to the block it chose, else to next. Variables
+// the script left alone are not touched, so a change made while the script
+// ran (through the API) stays.
 func (codeKind) Resume(t *flow.Turn, b *bot.Block) flow.Outcome {
 	c := b.Config.(*CodeConfig)
+	var before map[string]any
+	if p := t.State().Pending; p != nil && p.Code != nil {
+		before = p.Code.Vars
+	}
 	res := t.CallResult()
 	if res == nil || res.Err != "" || res.Code == nil {
 		return t.Fail(hostError(res, "code"), c.OnError)
 	}
-	names := make([]string, 0, len(res.Code.Vars))
-	for k := range res.Code.Vars {
-		names = append(names, k)
+	out := res.Code
+	if out.Goto != "" && t.Bot().Block(out.Goto) == nil {
+		return t.Fail(errNoBlock(out.Goto), c.OnError)
 	}
-	sort.Strings(names)
-	for _, k := range names {
-		t.Set(k, res.Code.Vars[k])
+	var set, unset []string
+	for k, v := range out.Vars {
+		old, had := before[k]
+		if had && sameValue(old, v) {
+			continue
+		}
+		if !had {
+			if err := checkScriptVar(k); err != nil {
+				return t.Fail(err, c.OnError)
+			}
+		}
+		set = append(set, k)
 	}
-	for _, m := range res.Code.Say {
+	for k := range before {
+		if _, ok := out.Vars[k]; !ok {
+			unset = append(unset, k)
+		}
+	}
+	sort.Strings(set)
+	sort.Strings(unset)
+	for _, k := range set {
+		t.Set(k, out.Vars[k])
+	}
+	for _, k := range unset {
+		t.Unset(k)
+	}
+	for _, m := range out.Say {
 		t.Send(m)
 	}
-	if res.Code.Goto != "" {
-		if t.Bot().Block(res.Code.Goto) == nil {
-			return t.Fail(errNoBlock(res.Code.Goto), c.OnError)
-		}
-		return t.Goto(res.Code.Goto)
+	if out.Goto != "" {
+		return t.Goto(out.Goto)
 	}
 	return follow(t, c.Next, c.OnError)
+}
+
+// varNameRE is what a variable's name may be, as in bot files.
+var varNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// checkScriptVar checks the name of a variable a script adds.
+func checkScriptVar(name string) error {
+	switch {
+	case !varNameRE.MatchString(name):
+		return fmt.Errorf("the script set vars[%q]; a variable name starts with a letter or _ and holds only letters, digits and _", name)
+	case slices.Contains(bot.Reserved, name):
+		return fmt.Errorf("the script set vars.%s, but %s is a reserved name, not a variable", name, name)
+	}
+	return nil
+}
+
+// sameValue reports whether two variable values are the same once written
+// as JSON (a script's 3 is a float64, the bot's an int).
+func sameValue(a, b any) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(ja) == string(jb)
 }
 
 // hostError is the error of a code or ai call whose result failed or

@@ -16,27 +16,34 @@ if (vars.total > 20) { say("Free delivery!"); goto("free") }
 func TestCodeCallCarriesTheScript(t *testing.T) {
 	t.Parallel()
 	eng := newEngine(t, "code.yaml", flow.Options{})
+	env := map[string]any{"SHOP_URL": "https://shop.example", "ORDERS_URL": "https://orders.example"}
 	tests := []struct {
 		keyword string
+		state   flow.State
 		want    *flow.CodeRequest
 	}{
-		{"#compute", &flow.CodeRequest{
+		{"#compute", flow.State{}, &flow.CodeRequest{
 			Script:  computeScript,
 			Timeout: 500 * time.Millisecond,
 			Vars:    map[string]any{"qty": 3, "total": 0},
 			Input:   flow.Input{Text: "#compute"},
+			Env:     env,
 		}},
-		{"#plain", &flow.CodeRequest{
-			Script:  "vars.total = 1",
-			Timeout: time.Second,
-			Vars:    map[string]any{"qty": 3, "total": 0},
-			Input:   flow.Input{Text: "#plain"},
+		{"#plain", sam(), &flow.CodeRequest{
+			Script:       "vars.total = 1",
+			Timeout:      time.Second,
+			Vars:         map[string]any{"qty": 3, "total": 0},
+			Input:        flow.Input{Text: "#plain"},
+			User:         sam().User,
+			Conversation: sam().Conversation,
+			Channel:      "web",
+			Env:          env,
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.keyword, func(t *testing.T) {
 			t.Parallel()
-			c := pendingCall(t, run(t, eng, flow.State{}, message(tt.keyword, 0)))
+			c := pendingCall(t, run(t, eng, tt.state, message(tt.keyword, 0)))
 			if diff := cmp.Diff(tt.want, c.Code); diff != "" {
 				t.Errorf("code request (-want +got):\n%s", diff)
 			}
@@ -81,11 +88,39 @@ func TestCodeResult(t *testing.T) {
 			vars:     map[string]any{"qty": 1, "total": 9.5},
 		},
 		{
-			name:     "goto a block that does not exist",
-			result:   &flow.CallResult{Code: &flow.CodeResult{Vars: map[string]any{"total": 2}, Goto: "nowhere"}},
+			name:     "goto a block that does not exist: nothing of the run is kept",
+			result:   &flow.CallResult{Code: &flow.CodeResult{Vars: map[string]any{"qty": 3, "total": 2}, Say: []flow.Message{{Text: "Hi"}}, Goto: "nowhere"}},
 			messages: []flow.Message{{Text: `Sorry: goto: no block "nowhere"`}},
 			blocks:   []string{"sorry"},
-			vars:     map[string]any{"total": 2, "error": `goto: no block "nowhere"`},
+			vars:     map[string]any{"total": 0, "error": `goto: no block "nowhere"`},
+		},
+		{
+			name:     "a deleted variable is deleted, or reset to its default",
+			result:   &flow.CallResult{Code: &flow.CodeResult{Vars: map[string]any{"total": 4.0}}},
+			messages: []flow.Message{{Text: "Done: 4"}},
+			blocks:   []string{"done"},
+			vars:     map[string]any{"qty": 3, "total": 4.0},
+		},
+		{
+			name:     "a reserved name: nothing of the run is kept",
+			result:   &flow.CallResult{Code: &flow.CodeResult{Vars: map[string]any{"qty": 3, "total": 5.0, "secret": "x"}}},
+			messages: []flow.Message{{Text: "Sorry: the script set vars.secret, but secret is a reserved name, not a variable"}},
+			blocks:   []string{"sorry"},
+			vars:     map[string]any{"total": 0, "secret": nil},
+		},
+		{
+			name:     "a name that is not an identifier",
+			result:   &flow.CallResult{Code: &flow.CodeResult{Vars: map[string]any{"qty": 3, "total": 0, "my var": 1.0}}},
+			messages: []flow.Message{{Text: `Sorry: the script set vars["my var"]; a variable name starts with a letter or _ and holds only letters, digits and _`}},
+			blocks:   []string{"sorry"},
+			vars:     map[string]any{"my var": nil},
+		},
+		{
+			name:     "a fetch the script did not catch",
+			result:   &flow.CallResult{Err: "fetch: refused 127.0.0.1 (loopback): add it to --allow-net to allow", ErrClass: "blocked"},
+			messages: []flow.Message{{Text: "Sorry: blocked: fetch: refused 127.0.0.1 (loopback): add it to --allow-net to allow"}},
+			blocks:   []string{"sorry"},
+			vars:     map[string]any{"error": "blocked: fetch: refused 127.0.0.1 (loopback): add it to --allow-net to allow"},
 		},
 		{
 			name:     "an exception",
@@ -132,6 +167,31 @@ func TestCodeResult(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestCodeAppliesOnlyWhatTheScriptChanged(t *testing.T) {
+	t.Parallel()
+	eng := newEngine(t, "code.yaml", flow.Options{})
+	asked := run(t, eng, flow.State{Vars: map[string]any{"note": "old", "keep": 1, "tier": "gold"}}, message("#plain", 0)).State
+	// While the script ran, the API changed keep; the script's result
+	// still holds the value it was given.
+	asked.Vars["keep"] = 2
+	res := answer(t, eng, asked, &flow.CallResult{Code: &flow.CodeResult{Vars: map[string]any{
+		"qty": 3.0, "total": 1.0, "keep": 1, "tier": "platinum",
+	}}})
+	want := map[string]any{"qty": 3, "total": 1.0, "keep": 2, "tier": "platinum"}
+	if diff := cmp.Diff(want, res.State.Vars); diff != "" {
+		t.Errorf("vars (-want +got):\n%s", diff)
+	}
+	var changed []string
+	for _, s := range res.Trace {
+		if s.Kind == flow.StepSet {
+			changed = append(changed, s.Var)
+		}
+	}
+	if diff := cmp.Diff([]string{"tier", "total", "note"}, changed); diff != "" {
+		t.Errorf("variables changed in the trace (-want +got):\n%s", diff)
 	}
 }
 
