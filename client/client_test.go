@@ -195,6 +195,97 @@ func TestEveryMethodSendsItsRouteAndDecodesItsAnswer(t *testing.T) {
 			status: 204, wantMethod: "DELETE", wantURI: "/v1/tokens/tok_1",
 		},
 		{
+			name: "ListConversations",
+			call: func(ctx context.Context, c *client.Client) (any, error) {
+				return c.ListConversations(ctx, client.ListConversationsOptions{Bot: "pizza", ChannelID: "ch 1", Status: "input", User: "42",
+					UpdatedSince: at, Limit: 20, Cursor: "Yyw0"})
+			},
+			status: 200,
+			answer: `{"conversations":[{"id":"conv_1","bot":"pizza","channelID":"ch 1","userID":42,"senderID":"c-42","status":"input","createdAt":"2026-11-22T03:21:52.351Z","updatedAt":"2026-11-22T03:21:52.351Z","lastMessageAt":"2026-11-22T03:21:52.351Z"}],"nextCursor":"Yyw1"}`,
+			want: &client.ConversationList{Conversations: []client.Conversation{{ID: "conv_1", Bot: "pizza", ChannelID: "ch 1", UserID: 42, SenderID: "c-42",
+				Status: "input", CreatedAt: at, UpdatedAt: at, LastMessageAt: at}}, NextCursor: "Yyw1"},
+			wantMethod: "GET", wantURI: "/v1/conversations?bot=pizza&channel=ch+1&cursor=Yyw0&limit=20&status=input&updatedSince=2026-11-22T03%3A21%3A52.351Z&user=42",
+		},
+		{
+			name: "ListConversations without options",
+			call: func(ctx context.Context, c *client.Client) (any, error) {
+				return c.ListConversations(ctx, client.ListConversationsOptions{})
+			},
+			status: 200, answer: `{"conversations":[]}`, want: &client.ConversationList{Conversations: []client.Conversation{}},
+			wantMethod: "GET", wantURI: "/v1/conversations",
+		},
+		{
+			name:   "GetConversation",
+			call:   func(ctx context.Context, c *client.Client) (any, error) { return c.GetConversation(ctx, "conv 1") },
+			status: 200,
+			answer: `{"id":"conv 1","bot":"pizza","channelID":"ch_1","userID":7,"status":"input","block":"ask_size","vars":{"size":null,"qty":2},"createdAt":"2026-11-22T03:21:52.351Z","updatedAt":"2026-11-22T03:21:52.351Z"}`,
+			want: &client.Conversation{ID: "conv 1", Bot: "pizza", ChannelID: "ch_1", UserID: 7, Status: "input", Block: "ask_size",
+				Vars: map[string]any{"size": nil, "qty": float64(2)}, CreatedAt: at, UpdatedAt: at},
+			wantMethod: "GET", wantURI: "/v1/conversations/conv%201",
+		},
+		{
+			name: "ListConversationMessages",
+			call: func(ctx context.Context, c *client.Client) (any, error) {
+				return c.ListConversationMessages(ctx, "conv_1", client.ListConversationMessagesOptions{After: 2, Before: 9, Desc: true, Limit: 3, Cursor: "bSw4"})
+			},
+			status: 200,
+			answer: `{"messages":[{"seq":4,"direction":"out","text":"hi","rich":{"quickReplies":[{"title":"A","payload":"a"}]},"as":"agent","adminID":3,"createdAt":"2026-11-22T03:21:52.351Z"},{"seq":3,"direction":"in","text":"x","attachments":[{"url":"https://x.example/i.jpg"}],"createdAt":"2026-11-22T03:21:52.351Z"}],"nextCursor":"bSwz"}`,
+			want: &client.ConversationMessageList{Messages: []client.ConversationMessage{
+				{Seq: 4, Direction: "out", Text: "hi", Rich: []byte(`{"quickReplies":[{"title":"A","payload":"a"}]}`), As: "agent", AdminID: 3, CreatedAt: at},
+				{Seq: 3, Direction: "in", Text: "x", Attachments: []client.Attachment{{URL: "https://x.example/i.jpg"}}, CreatedAt: at}}, NextCursor: "bSwz"},
+			wantMethod: "GET", wantURI: "/v1/conversations/conv_1/messages?after=2&before=9&cursor=bSw4&limit=3&order=desc",
+		},
+		{
+			name: "ListConversationLogs",
+			call: func(ctx context.Context, c *client.Client) (any, error) {
+				return c.ListConversationLogs(ctx, "conv_1", client.ListConversationLogsOptions{Desc: true, Limit: 1})
+			},
+			status: 200,
+			answer: `{"logs":[{"seq":3,"at":"2026-11-22T03:21:52.351Z","steps":[{"kind":"set","block":"b","var":"v","new":"x"},{"kind":"call","block":"c","detail":"GET https://x.example/","status":200,"latencyMs":4.5}]}]}`,
+			want: &client.TurnLogList{Logs: []client.TurnLog{{Seq: 3, At: at, Steps: []client.LogStep{{Kind: "set", Block: "b", Var: "v", New: "x"},
+				{Kind: "call", Block: "c", Detail: "GET https://x.example/", Status: 200, LatencyMs: 4.5}}}}},
+			wantMethod: "GET", wantURI: "/v1/conversations/conv_1/logs?limit=1&order=desc",
+		},
+		{
+			name:   "ListBots",
+			call:   func(ctx context.Context, c *client.Client) (any, error) { return c.ListBots(ctx) },
+			status: 200,
+			answer: `{"bots":[{"id":"pizza","name":"Pizza Palace","version":{"hash":"ab12","loadedAt":"2026-11-22T03:21:52.351Z","source":"bots/pizza.yaml"},"channels":["ch_1"]}]}`,
+			want: &client.BotList{Bots: []client.Bot{{ID: "pizza", Name: "Pizza Palace", Version: client.BotVersion{Hash: "ab12", LoadedAt: at, Source: "bots/pizza.yaml"},
+				Channels: []string{"ch_1"}}}},
+			wantMethod: "GET", wantURI: "/v1/bots",
+		},
+		{
+			name:   "GetBot",
+			call:   func(ctx context.Context, c *client.Client) (any, error) { return c.GetBot(ctx, "pizza") },
+			status: 200,
+			answer: `{"id":"pizza","version":{"hash":"ab12","loadedAt":"2026-11-22T03:21:52.351Z","source":"b.yaml"},"channels":[],"versions":[{"hash":"ab12","loadedAt":"2026-11-22T03:21:52.351Z","source":"b.yaml"}]}`,
+			want: &client.Bot{ID: "pizza", Version: client.BotVersion{Hash: "ab12", LoadedAt: at, Source: "b.yaml"}, Channels: []string{},
+				Versions: []client.BotVersion{{Hash: "ab12", LoadedAt: at, Source: "b.yaml"}}},
+			wantMethod: "GET", wantURI: "/v1/bots/pizza",
+		},
+		{
+			name:   "ReloadBot",
+			call:   func(ctx context.Context, c *client.Client) (any, error) { return c.ReloadBot(ctx, "pizza") },
+			status: 200,
+			answer: `{"bot":{"id":"pizza","version":{"hash":"cd34","loadedAt":"2026-11-22T03:21:52.351Z","source":"b.yaml"},"channels":[]},"changed":true,"warnings":["b.yaml:1:1: warning: w"]}`,
+			want: &client.BotReload{Bot: client.Bot{ID: "pizza", Version: client.BotVersion{Hash: "cd34", LoadedAt: at, Source: "b.yaml"}, Channels: []string{}},
+				Changed: true, Warnings: []string{"b.yaml:1:1: warning: w"}},
+			wantMethod: "POST", wantURI: "/v1/bots/pizza/reload",
+		},
+		{
+			name: "ParseText",
+			call: func(ctx context.Context, c *client.Client) (any, error) {
+				return c.ParseText(ctx, client.ParseRequest{Bot: "pizza", Text: "a big one"})
+			},
+			status: 200,
+			answer: `{"intent":{"name":"order","confidence":0.8},"confidence":0.8,"entities":[{"entity":"size","value":"large","start":2,"end":5,"text":"big"}],"alternatives":[{"name":"order","confidence":0.8}]}`,
+			want: &client.ParseResult{Intent: &client.IntentScore{Name: "order", Confidence: 0.8}, Confidence: 0.8,
+				Entities:     []client.ParsedEntity{{Entity: "size", Value: "large", Start: 2, End: 5, Text: "big"}},
+				Alternatives: []client.IntentScore{{Name: "order", Confidence: 0.8}}},
+			wantMethod: "POST", wantURI: "/v1/nlp/parse", wantBody: `{"bot":"pizza","text":"a big one"}`,
+		},
+		{
 			name:   "Health",
 			call:   func(ctx context.Context, c *client.Client) (any, error) { return c.Health(ctx) },
 			status: 200, answer: `{"status":"ok"}`, want: &client.Health{Status: "ok"},
@@ -312,6 +403,12 @@ func TestErrorAnswersBecomeErrors(t *testing.T) {
 			wantText: "confab: GET /v1/channels: 503 Service Unavailable: the server is shutting down; try again",
 		},
 		{
+			name: "a bot file's problems", status: 422, contentType: "application/problem+json",
+			body:     `{"type":"about:blank","title":"Unprocessable Entity","status":422,"detail":"the bot file has errors","problems":["bots/a.yaml:3:1: x","bots/a.yaml:9:5: y"]}`,
+			want:     client.Error{Method: "GET", Path: "/v1/channels", Status: 422, Type: "about:blank", Title: "Unprocessable Entity", Detail: "the bot file has errors", Problems: []string{"bots/a.yaml:3:1: x", "bots/a.yaml:9:5: y"}},
+			wantText: "confab: GET /v1/channels: 422 Unprocessable Entity: the bot file has errors",
+		},
+		{
 			name: "plain text", status: 404, contentType: "text/plain; charset=utf-8", body: "404 page not found\n",
 			want:     client.Error{Method: "GET", Path: "/v1/channels", Status: 404, Detail: "404 page not found"},
 			wantText: "confab: GET /v1/channels: 404 Not Found: 404 page not found",
@@ -330,7 +427,7 @@ func TestErrorAnswersBecomeErrors(t *testing.T) {
 			if !errors.As(err, &e) {
 				t.Fatalf("error %v is not a *client.Error", err)
 			}
-			if *e != tc.want {
+			if !reflect.DeepEqual(*e, tc.want) {
 				t.Errorf("error\n%+v\nwant\n%+v", *e, tc.want)
 			}
 			if e.Error() != tc.wantText {

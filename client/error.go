@@ -29,6 +29,9 @@ type Error struct {
 	// Message is the error of a SendMessage answer; it starts with the
 	// JSON pointer of the field at fault, when there is one.
 	Message string
+	// Problems are the errors of a bot file that does not load (the 422
+	// of ReloadBot), each as "file:line:col: message".
+	Problems []string
 	// RetryAfter is how long the server asks to wait before trying again
 	// (its Retry-After header, on 503 and 429); zero when it does not say.
 	RetryAfter time.Duration
@@ -65,9 +68,12 @@ func newError(method, target string, resp *http.Response, body []byte) *Error {
 			Title   string `json:"title"`
 			Detail  string `json:"detail"`
 			Pointer string `json:"pointer"`
+			// Problems is in the answer of a reload whose file has errors.
+			Problems []string `json:"problems"`
 		}
 		if json.Unmarshal(body, &p) == nil {
 			e.Type, e.Title, e.Detail, e.Pointer = p.Type, p.Title, p.Detail, p.Pointer
+			e.Problems = p.Problems
 			return e
 		}
 	case "application/json":

@@ -106,6 +106,17 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /v1/tokens", s.admin(s.idempotent(s.createToken)))
 	s.mux.HandleFunc("GET /v1/tokens", s.admin(s.listTokens))
 	s.mux.HandleFunc("DELETE /v1/tokens/{tokenID}", s.admin(s.revokeToken))
+
+	// Reading conversations (conversations_read.go), the bots (bots.go)
+	// and their NLP (nlp.go).
+	s.mux.HandleFunc("GET /v1/conversations", s.admin(s.listConversations))
+	s.mux.HandleFunc("GET /v1/conversations/{conversationID}", s.admin(s.getConversation))
+	s.mux.HandleFunc("GET /v1/conversations/{conversationID}/messages", s.admin(s.listMessages))
+	s.mux.HandleFunc("GET /v1/conversations/{conversationID}/logs", s.admin(s.listLogs))
+	s.mux.HandleFunc("GET /v1/bots", s.admin(s.listBots))
+	s.mux.HandleFunc("GET /v1/bots/{botID}", s.admin(s.getBot))
+	s.mux.HandleFunc("POST /v1/bots/{botID}/reload", s.admin(s.reloadBot))
+	s.mux.HandleFunc("POST /v1/nlp/parse", s.admin(s.parseText))
 }
 
 // Drain makes the server refuse new work (503) while turns in flight

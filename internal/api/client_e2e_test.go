@@ -233,6 +233,46 @@ func TestEveryRouteThroughTheClient(t *testing.T) {
 		t.Errorf("TestWebhook of a working receiver = %+v, %v", r, err)
 	}
 
+	// The conversation, its messages and what the bot did in its turn.
+	convs, err := admin.ListConversations(ctx, client.ListConversationsOptions{User: "customer-42", ChannelID: ch.ChannelID})
+	if err != nil || len(convs.Conversations) != 1 || convs.Conversations[0].Status != "input" || convs.NextCursor != "" {
+		t.Fatalf("ListConversations = %+v, %v", convs, err)
+	}
+	conv, err := admin.GetConversation(ctx, convs.Conversations[0].ID)
+	if err != nil || conv.Block != "listen" || conv.SenderID != "customer-42" || conv.Vars == nil || conv.LastMessageAt.IsZero() {
+		t.Errorf("GetConversation = %+v, %v", conv, err)
+	}
+	msgs, err := admin.ListConversationMessages(ctx, conv.ID, client.ListConversationMessagesOptions{Limit: 2})
+	if err != nil || len(msgs.Messages) != 2 || msgs.Messages[0].Text != "#start" || msgs.Messages[1].Rich == nil || msgs.NextCursor == "" {
+		t.Errorf("ListConversationMessages = %+v, %v", msgs, err)
+	}
+	logs, err := admin.ListConversationLogs(ctx, conv.ID, client.ListConversationLogsOptions{Desc: true})
+	if err != nil || len(logs.Logs) != 1 || len(logs.Logs[0].Steps) == 0 || logs.Logs[0].Seq != 1 {
+		t.Errorf("ListConversationLogs = %+v, %v", logs, err)
+	}
+	_, err = admin.ListConversations(ctx, client.ListConversationsOptions{Cursor: "not a cursor"})
+	wantError(t, err, http.StatusBadRequest, "cursor is not valid")
+	_, err = admin.ListConversationMessages(ctx, conv.ID, client.ListConversationMessagesOptions{Limit: 201})
+	wantError(t, err, http.StatusBadRequest, "limit must be a number from 1 to 200")
+
+	// The bots and their NLP.
+	bots, err := admin.ListBots(ctx)
+	if err != nil || len(bots.Bots) != 1 || bots.Bots[0].ID != "echo" || !slices.Equal(bots.Bots[0].Channels, []string{ch.ChannelID}) {
+		t.Errorf("ListBots = %+v, %v", bots, err)
+	}
+	echo, err := admin.GetBot(ctx, "echo")
+	if err != nil || len(echo.Versions) != 1 || echo.Version.Hash == "" || echo.Version != echo.Versions[0] {
+		t.Errorf("GetBot = %+v, %v", echo, err)
+	}
+	if r, err := admin.ReloadBot(ctx, "echo"); err != nil || r.Changed || r.Bot.Version != echo.Version {
+		t.Errorf("ReloadBot of an unchanged file = %+v, %v", r, err)
+	}
+	if p, err := admin.ParseText(ctx, client.ParseRequest{Bot: "echo", Text: "call me at 10:30"}); err != nil || len(p.Entities) != 1 || p.Entities[0].Text != "10:30" {
+		t.Errorf("ParseText = %+v, %v", p, err)
+	}
+	_, err = admin.ParseText(ctx, client.ParseRequest{Bot: "nobot", Text: "hi"})
+	wantError(t, err, http.StatusBadRequest, `no bot "nobot" is served here`)
+
 	// Changes.
 	up, err := admin.UpdateChannel(ctx, ch.ChannelID, client.UpdateChannelRequest{RotateToken: true, RotateSecret: true, Keywords: []string{}})
 	if err != nil || up.Token == "" || up.Token == ch.Token || up.WebhookSecret == ch.WebhookSecret || len(up.Keywords) != 0 || !up.UpdatedAt.After(ch.UpdatedAt) {
@@ -270,6 +310,26 @@ func TestEveryRouteThroughTheClient(t *testing.T) {
 			return err
 		},
 		"ReplayDelivery": func() error { _, err := admin.ReplayDelivery(ctx, "msg_NOTHERE"); return err },
+		"GetConversation": func() error {
+			_, err := admin.GetConversation(ctx, conv.ID)
+			return err
+		},
+		"ListConversationMessages": func() error {
+			_, err := admin.ListConversationMessages(ctx, conv.ID, client.ListConversationMessagesOptions{})
+			return err
+		},
+		"ListConversationLogs": func() error {
+			_, err := admin.ListConversationLogs(ctx, conv.ID, client.ListConversationLogsOptions{})
+			return err
+		},
+		"GetBot": func() error {
+			_, err := admin.GetBot(ctx, "nobot")
+			return err
+		},
+		"ReloadBot": func() error {
+			_, err := admin.ReloadBot(ctx, "nobot")
+			return err
+		},
 	} {
 		t.Run(name, func(t *testing.T) { wantError(t, call(), http.StatusNotFound, "not found") })
 	}
@@ -363,6 +423,38 @@ func TestDrainingAnswersMatchTheDocument(t *testing.T) {
 			return err
 		},
 		"ReplayDelivery": func() error { _, err := admin.ReplayDelivery(ctx, "msg_x"); return err },
+		"ListConversations": func() error {
+			_, err := admin.ListConversations(ctx, client.ListConversationsOptions{})
+			return err
+		},
+		"GetConversation": func() error {
+			_, err := admin.GetConversation(ctx, "conv_x")
+			return err
+		},
+		"ListConversationMessages": func() error {
+			_, err := admin.ListConversationMessages(ctx, "conv_x", client.ListConversationMessagesOptions{})
+			return err
+		},
+		"ListConversationLogs": func() error {
+			_, err := admin.ListConversationLogs(ctx, "conv_x", client.ListConversationLogsOptions{})
+			return err
+		},
+		"ListBots": func() error {
+			_, err := admin.ListBots(ctx)
+			return err
+		},
+		"GetBot": func() error {
+			_, err := admin.GetBot(ctx, "echo")
+			return err
+		},
+		"ReloadBot": func() error {
+			_, err := admin.ReloadBot(ctx, "echo")
+			return err
+		},
+		"ParseText": func() error {
+			_, err := admin.ParseText(ctx, client.ParseRequest{Bot: "echo", Text: "hi"})
+			return err
+		},
 		"CreateToken": func() error {
 			_, err := admin.CreateToken(ctx, client.CreateTokenRequest{Name: "crm"})
 			return err

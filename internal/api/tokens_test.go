@@ -261,6 +261,14 @@ func TestEveryAdminRouteRefusesBadTokens(t *testing.T) {
 		{"POST", "/v1/channels/" + ch.ChannelID + "/test-webhook"},
 		{"GET", "/v1/channels/" + ch.ChannelID + "/deliveries"},
 		{"POST", "/v1/deliveries/msg_x/replay"},
+		{"GET", "/v1/conversations"},
+		{"GET", "/v1/conversations/conv_x"},
+		{"GET", "/v1/conversations/conv_x/messages"},
+		{"GET", "/v1/conversations/conv_x/logs"},
+		{"GET", "/v1/bots"},
+		{"GET", "/v1/bots/echo"},
+		{"POST", "/v1/bots/echo/reload"},
+		{"POST", "/v1/nlp/parse"},
 	}
 	const invalid = `Bearer realm="confab", error="invalid_token"`
 	for _, tc := range []struct {
@@ -390,9 +398,14 @@ func TestAnotherProjectsTokenSeesNothing(t *testing.T) {
 	ch := e.createChannel(t, tokenA, map[string]any{"channelID": "a-private", "webhookUrl": "https://a-private.example.com/hook", "keywords": []string{"#a-secret"}})
 	dead := e.deadDelivery(t, ch.ChannelID)
 	aToken := e.createToken(t, tokenA, map[string]any{"name": "a-deploys"})
+	convs, err := e.store.ListConversations(ctx, e.projectA, store.ConversationFilter{})
+	if err != nil || len(convs) != 1 {
+		t.Fatalf("A's conversations: %+v, %v", convs, err)
+	}
+	conv := convs[0].ID
 	// What must never show: A's ids, secrets, URLs and names.
 	secrets := []string{ch.ChannelID, ch.Token, ch.WebhookSecret, "a-private.example.com", "#a-secret", dead, aToken.ID, aToken.Token,
-		"a-deploys", "tok_" + e.projectA, "oops"}
+		"a-deploys", "tok_" + e.projectA, "oops", conv}
 
 	for _, r := range []struct {
 		method, path string
@@ -408,6 +421,10 @@ func TestAnotherProjectsTokenSeesNothing(t *testing.T) {
 		{"POST", "/v1/deliveries/" + dead + "/replay", nil},
 		{"DELETE", "/v1/tokens/" + aToken.ID, nil},
 		{"DELETE", "/v1/tokens/tok_" + e.projectA, nil},
+		{"GET", "/v1/conversations/" + conv, nil},
+		{"GET", "/v1/conversations/" + conv + "/messages", nil},
+		{"GET", "/v1/conversations/" + conv + "/messages?order=desc&after=0", nil},
+		{"GET", "/v1/conversations/" + conv + "/logs", nil},
 	} {
 		t.Run(r.method+" "+r.path, func(t *testing.T) {
 			a := e.do(t, r.method, r.path, otherText, r.body)
@@ -420,7 +437,8 @@ func TestAnotherProjectsTokenSeesNothing(t *testing.T) {
 		})
 	}
 	// The lists hold only the other project's own records.
-	for _, path := range []string{"/v1/channels", "/v1/tokens"} {
+	for _, path := range []string{"/v1/channels", "/v1/tokens", "/v1/conversations", "/v1/conversations?channel=a-private", "/v1/conversations?user=1",
+		"/v1/bots"} {
 		a := e.do(t, "GET", path, otherText, nil)
 		if a.status != http.StatusOK {
 			t.Fatalf("GET %s = %d %s", path, a.status, a.body)

@@ -299,7 +299,9 @@ type ConversationFilter struct {
 	ID        string
 	Bot       string
 	ChannelID string
-	Status    string // the flow status: "" (new), "input", "ended", ...
+	// Status, when not nil, keeps the conversations in this status: ""
+	// (new), "input", "ended", ...
+	Status *string
 	// UserID and SenderID name the user; when both are set, a
 	// conversation matches either.
 	UserID   *int64

@@ -30,8 +30,8 @@ func (db *DB) ListConversations(ctx context.Context, projectID string, f store.C
 	if f.ChannelID != "" {
 		add(`c.channel_id = ?`, f.ChannelID)
 	}
-	if f.Status != "" {
-		add(`c.status = ?`, f.Status)
+	if f.Status != nil {
+		add(`c.status = ?`, *f.Status)
 	}
 	switch {
 	case f.UserID != nil && f.SenderID != "":

@@ -54,6 +54,7 @@ var conversationTests = []test{
 			HandledSeq: bob.Seq, Outgoing: []store.Outgoing{{Text: "What size?"}}, Now: f.at(5 * time.Second)}), nil)
 
 		all := []string{bob.ConversationID, carol.ConversationID, alice.ConversationID}
+		input, fresh, ended := "input", "", "ended"
 		for _, tc := range []struct {
 			name   string
 			filter store.ConversationFilter
@@ -63,8 +64,9 @@ var conversationTests = []test{
 			{"bot", store.ConversationFilter{Bot: "helpdesk"}, []string{carol.ConversationID}},
 			{"channel", store.ConversationFilter{ChannelID: shop.ID}, []string{bob.ConversationID, alice.ConversationID}},
 			{"another project's channel", store.ConversationFilter{ChannelID: theirs.ID}, nil},
-			{"status", store.ConversationFilter{Status: "input"}, []string{bob.ConversationID}},
-			{"a status nobody has", store.ConversationFilter{Status: "ended"}, nil},
+			{"status", store.ConversationFilter{Status: &input}, []string{bob.ConversationID}},
+			{"new", store.ConversationFilter{Status: &fresh}, []string{carol.ConversationID, alice.ConversationID}},
+			{"a status nobody has", store.ConversationFilter{Status: &ended}, nil},
 			{"user id", store.ConversationFilter{UserID: &seven}, []string{bob.ConversationID}},
 			{"sender id", store.ConversationFilter{SenderID: "alice"}, []string{alice.ConversationID}},
 			{"user id or sender id", store.ConversationFilter{UserID: &seven, SenderID: "7"}, []string{bob.ConversationID, carol.ConversationID}},
