@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -243,8 +242,43 @@ func TestReadingConversationsThroughTheClient(t *testing.T) {
 	rcv.WaitFor(t, 20*time.Second, "the reply of the new version", func(hits []testkit.Hit) bool {
 		return slices.ContainsFunc(hits, func(h testkit.Hit) bool { return strings.Contains(string(h.Body), "it is shipped") })
 	})
-	if _, err := os.Stat(file); err != nil {
+
+	// A version without the block the conversation waits at: its messages
+	// are stored but not answered, the log says why, and a keyword starts
+	// the bot again.
+	v2 := strings.Replace(lookupBot, "status {{ answer.status }}", "it is {{ answer.body.state }}", 1)
+	v3 := strings.Replace(strings.ReplaceAll(v2, "ask", "question"), "start: question\n", "start: question\nkeywords:\n  \"#restart\": question\n", 1)
+	writeFile(t, file, v3)
+	if r, err := admin.ReloadBot(ctx, "lookup"); err != nil || !r.Changed {
+		t.Fatalf("ReloadBot without the block = %+v, %v", r, err)
+	}
+	if _, err := users.SendMessage(ctx, client.SendMessageRequest{ChannelID: ch.ChannelID, Message: "48215", SenderID: "customer-1"}); err != nil {
 		t.Fatal(err)
+	}
+	stuck := waitForLogs(t, admin, conv.ID, 4)
+	last := stuck[len(stuck)-1]
+	if !slices.ContainsFunc(last.Steps, func(s client.LogStep) bool {
+		return s.Kind == "error" && strings.Contains(s.Detail, `waits at block "ask", which this bot version does not have`)
+	}) {
+		t.Errorf("the log of a message to a conversation waiting at a block that is gone: %+v", last)
+	}
+	if _, err := users.SendMessage(ctx, client.SendMessageRequest{ChannelID: ch.ChannelID, Message: "#restart", SenderID: "customer-1"}); err != nil {
+		t.Fatal(err)
+	}
+	waitForLogs(t, admin, conv.ID, 5)
+	msgs, err := admin.ListConversationMessages(ctx, conv.ID, client.ListConversationMessagesOptions{After: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var after []string
+	for _, m := range msgs.Messages {
+		after = append(after, m.Direction+" "+m.Text)
+	}
+	if want := []string{"in 48215", "in #restart", "out Which order?"}; !slices.Equal(after, want) {
+		t.Errorf("the messages after the reload %q, want %q", after, want)
+	}
+	if c, err := admin.GetConversation(ctx, conv.ID); err != nil || c.Block != "question" || c.Vars["order"] != "48214" {
+		t.Errorf("after the restart GetConversation = %+v, %v", c, err)
 	}
 
 	for _, op := range []string{"GET /v1/conversations", "GET /v1/conversations/{conversationID}", "GET /v1/conversations/{conversationID}/messages",
@@ -255,5 +289,25 @@ func TestReadingConversationsThroughTheClient(t *testing.T) {
 	}
 	if got := seen.statuses("POST /v1/bots/{botID}/reload"); !slices.Equal(got, []int{200, 422}) {
 		t.Errorf("reload answered %v, want 200 and 422", got)
+	}
+}
+
+// waitForLogs lists a conversation's execution logs until it has n, or
+// fails the test after 20 s.
+func waitForLogs(t *testing.T, c *client.Client, conversationID string, n int) []client.TurnLog {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		logs, err := c.ListConversationLogs(t.Context(), conversationID, client.ListConversationLogsOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(logs.Logs) >= n {
+			return logs.Logs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 20s for %d logs; there are %+v", n, logs.Logs)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
