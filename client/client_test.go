@@ -224,6 +224,62 @@ func TestEveryMethodSendsItsRouteAndDecodesItsAnswer(t *testing.T) {
 			wantMethod: "GET", wantURI: "/v1/conversations/conv%201",
 		},
 		{
+			name: "SendConversationMessage",
+			call: func(ctx context.Context, c *client.Client) (any, error) {
+				return c.SendConversationMessage(ctx, "conv 1", client.OperatorMessage{Text: "Ana here", As: "agent", AdminID: 7,
+					Rich: &client.RichMessage{QuickReplies: []client.QuickReply{{Title: "Yes"}}}})
+			},
+			status: 201,
+			answer: `{"conversationID":"conv 1","commandID":"cmd_1","seq":9,"deliveryId":"msg_1","message":{"text":"Ana here","rich":{"quickReplies":[{"title":"Yes","payload":"Yes"}]},"as":"agent","adminID":7}}`,
+			want: &client.SentConversationMessage{ConversationID: "conv 1", CommandID: "cmd_1", Seq: 9, DeliveryID: "msg_1", Message: client.OperatorMessage{
+				Text: "Ana here", Rich: &client.RichMessage{QuickReplies: []client.QuickReply{{Title: "Yes", Payload: "Yes"}}}, As: "agent", AdminID: 7}},
+			wantMethod: "POST", wantURI: "/v1/conversations/conv%201/messages",
+			wantBody: `{"text":"Ana here","rich":{"quickReplies":[{"title":"Yes"}]},"as":"agent","adminID":7}`,
+		},
+		{
+			name: "SetConversationSession sends null to delete",
+			call: func(ctx context.Context, c *client.Client) (any, error) {
+				return c.SetConversationSession(ctx, "conv_1", map[string]any{"name": "Kim", "coupon": nil})
+			},
+			status: 200, answer: `{"conversationID":"conv_1","commandID":"cmd_1","status":"input","paused":false,"block":"ask","vars":{"name":"Kim"}}`,
+			want:       &client.ConversationState{ConversationID: "conv_1", CommandID: "cmd_1", Status: "input", Block: "ask", Vars: map[string]any{"name": "Kim"}},
+			wantMethod: "PATCH", wantURI: "/v1/conversations/conv_1/session", wantBody: `{"vars":{"coupon":null,"name":"Kim"}}`,
+		},
+		{
+			name:   "PauseConversation",
+			call:   func(ctx context.Context, c *client.Client) (any, error) { return c.PauseConversation(ctx, "conv_1") },
+			status: 200, answer: `{"conversationID":"conv_1","commandID":"cmd_1","status":"paused","paused":true,"vars":{}}`,
+			want:       &client.ConversationState{ConversationID: "conv_1", CommandID: "cmd_1", Status: "paused", Paused: true, Vars: map[string]any{}},
+			wantMethod: "POST", wantURI: "/v1/conversations/conv_1/pause",
+		},
+		{
+			name:   "UnpauseConversation",
+			call:   func(ctx context.Context, c *client.Client) (any, error) { return c.UnpauseConversation(ctx, "conv_1") },
+			status: 200, answer: `{"conversationID":"conv_1","commandID":"cmd_1","status":"input","paused":false,"vars":{}}`,
+			want:       &client.ConversationState{ConversationID: "conv_1", CommandID: "cmd_1", Status: "input", Vars: map[string]any{}},
+			wantMethod: "POST", wantURI: "/v1/conversations/conv_1/unpause",
+		},
+		{
+			name: "TriggerBlock",
+			call: func(ctx context.Context, c *client.Client) (any, error) {
+				return c.TriggerBlock(ctx, "conv_1", client.TriggerRequest{Block: "checkout", Vars: map[string]any{"coupon": "X"}})
+			},
+			status: 200, answer: `{"conversationID":"conv_1","commandID":"cmd_1","status":"input","paused":false,"block":"confirm","vars":{"coupon":"X"}}`,
+			want:       &client.ConversationState{ConversationID: "conv_1", CommandID: "cmd_1", Status: "input", Block: "confirm", Vars: map[string]any{"coupon": "X"}},
+			wantMethod: "POST", wantURI: "/v1/conversations/conv_1/trigger", wantBody: `{"block":"checkout","vars":{"coupon":"X"}}`,
+		},
+		{
+			name: "GetConversationCommand",
+			call: func(ctx context.Context, c *client.Client) (any, error) {
+				return c.GetConversationCommand(ctx, "conv_1", "cmd 1")
+			},
+			status: 200,
+			answer: `{"id":"cmd 1","conversationID":"conv_1","kind":"pause","status":"done","url":"/v1/conversations/conv_1/commands/cmd%201","createdAt":"2026-11-22T03:21:52.351Z","doneAt":"2026-11-22T03:21:52.351Z","result":{"status":"paused"}}`,
+			want: &client.Command{ID: "cmd 1", ConversationID: "conv_1", Kind: "pause", Status: client.CommandDone, URL: "/v1/conversations/conv_1/commands/cmd%201",
+				CreatedAt: at, DoneAt: at, Result: []byte(`{"status":"paused"}`)},
+			wantMethod: "GET", wantURI: "/v1/conversations/conv_1/commands/cmd%201",
+		},
+		{
 			name: "ListConversationMessages",
 			call: func(ctx context.Context, c *client.Client) (any, error) {
 				return c.ListConversationMessages(ctx, "conv_1", client.ListConversationMessagesOptions{After: 2, Before: 9, Desc: true, Limit: 3, Cursor: "bSw4"})

@@ -36,6 +36,14 @@ type Deps struct {
 	// Accepted is called after an inbound message is committed: it hands
 	// a leased turn to the turn worker, or wakes it.
 	Accepted func(store.Accepted)
+	// PrepareCommand (may be nil) readies a command of a conversation on
+	// a channel for SubmitCommand: how it runs (store.Submission.Lease and
+	// Run).
+	PrepareCommand func(sub *store.Submission, ch store.Channel)
+	// Submitted (may be nil) is called after a command is committed: it
+	// hands the deliveries of a command that ran, or a leased turn, to the
+	// turn worker, or wakes it.
+	Submitted func(store.Submitted)
 	// Replayed (may be nil) is called after a delivery is made due again:
 	// it wakes the delivery worker.
 	Replayed func()
@@ -76,6 +84,9 @@ func New(d Deps) *Server {
 	if d.Replayed == nil {
 		d.Replayed = func() {}
 	}
+	if d.Submitted == nil {
+		d.Submitted = func(store.Submitted) {}
+	}
 	if d.Metrics == nil {
 		d.Metrics = NewMetrics(prometheus.NewRegistry())
 	}
@@ -106,6 +117,14 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /v1/tokens", s.admin(s.idempotent(s.createToken)))
 	s.mux.HandleFunc("GET /v1/tokens", s.admin(s.listTokens))
 	s.mux.HandleFunc("DELETE /v1/tokens/{tokenID}", s.admin(s.revokeToken))
+
+	// Steering a conversation (conversations_steer.go).
+	s.mux.HandleFunc("POST /v1/conversations/{conversationID}/messages", s.admin(s.sendAsOperator))
+	s.mux.HandleFunc("PATCH /v1/conversations/{conversationID}/session", s.admin(s.setSession))
+	s.mux.HandleFunc("POST /v1/conversations/{conversationID}/pause", s.admin(s.pause))
+	s.mux.HandleFunc("POST /v1/conversations/{conversationID}/unpause", s.admin(s.unpause))
+	s.mux.HandleFunc("POST /v1/conversations/{conversationID}/trigger", s.admin(s.trigger))
+	s.mux.HandleFunc("GET /v1/conversations/{conversationID}/commands/{commandID}", s.admin(s.getCommand))
 
 	// Reading conversations (conversations_read.go), the bots (bots.go)
 	// and their NLP (nlp.go).

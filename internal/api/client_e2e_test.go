@@ -334,6 +334,9 @@ func TestEveryRouteThroughTheClient(t *testing.T) {
 		t.Run(name, func(t *testing.T) { wantError(t, call(), http.StatusNotFound, "not found") })
 	}
 
+	// Steering a conversation (conversations_steer_test.go).
+	driveSteering(t, url, admin, hc, doc)
+
 	// Every route of the document was driven.
 	for _, op := range operations(doc) {
 		if len(seen.statuses(op)) == 0 {
@@ -457,6 +460,24 @@ func TestDrainingAnswersMatchTheDocument(t *testing.T) {
 		},
 		"CreateToken": func() error {
 			_, err := admin.CreateToken(ctx, client.CreateTokenRequest{Name: "crm"})
+			return err
+		},
+		"SendConversationMessage": func() error {
+			_, err := admin.SendConversationMessage(ctx, "conv_x", client.OperatorMessage{Text: "hi", As: "bot"})
+			return err
+		},
+		"SetConversationSession": func() error {
+			_, err := admin.SetConversationSession(ctx, "conv_x", map[string]any{"a": 1})
+			return err
+		},
+		"PauseConversation":   func() error { _, err := admin.PauseConversation(ctx, "conv_x"); return err },
+		"UnpauseConversation": func() error { _, err := admin.UnpauseConversation(ctx, "conv_x"); return err },
+		"TriggerBlock": func() error {
+			_, err := admin.TriggerBlock(ctx, "conv_x", client.TriggerRequest{Block: "listen"})
+			return err
+		},
+		"GetConversationCommand": func() error {
+			_, err := admin.GetConversationCommand(ctx, "conv_x", "cmd_x")
 			return err
 		},
 		"ListTokens":  func() error { _, err := admin.ListTokens(ctx); return err },

@@ -269,6 +269,12 @@ func TestEveryAdminRouteRefusesBadTokens(t *testing.T) {
 		{"GET", "/v1/bots/echo"},
 		{"POST", "/v1/bots/echo/reload"},
 		{"POST", "/v1/nlp/parse"},
+		{"POST", "/v1/conversations/conv_x/messages"},
+		{"PATCH", "/v1/conversations/conv_x/session"},
+		{"POST", "/v1/conversations/conv_x/pause"},
+		{"POST", "/v1/conversations/conv_x/unpause"},
+		{"POST", "/v1/conversations/conv_x/trigger"},
+		{"GET", "/v1/conversations/conv_x/commands/cmd_x"},
 	}
 	const invalid = `Bearer realm="confab", error="invalid_token"`
 	for _, tc := range []struct {
@@ -407,6 +413,8 @@ func TestAnotherProjectsTokenSeesNothing(t *testing.T) {
 	secrets := []string{ch.ChannelID, ch.Token, ch.WebhookSecret, "a-private.example.com", "#a-secret", dead, aToken.ID, aToken.Token,
 		"a-deploys", "tok_" + e.projectA, "oops", conv}
 
+	steered, steeredBefore := e.steeringCommand(t, conv)
+	secrets = append(secrets, steered)
 	for _, r := range []struct {
 		method, path string
 		body         []byte
@@ -421,6 +429,12 @@ func TestAnotherProjectsTokenSeesNothing(t *testing.T) {
 		{"POST", "/v1/deliveries/" + dead + "/replay", nil},
 		{"DELETE", "/v1/tokens/" + aToken.ID, nil},
 		{"DELETE", "/v1/tokens/tok_" + e.projectA, nil},
+		{"POST", "/v1/conversations/" + conv + "/messages", []byte(`{"text":"from elsewhere","as":"agent","adminID":1}`)},
+		{"PATCH", "/v1/conversations/" + conv + "/session", []byte(`{"vars":{"stolen":true}}`)},
+		{"POST", "/v1/conversations/" + conv + "/pause", nil},
+		{"POST", "/v1/conversations/" + conv + "/unpause", nil},
+		{"POST", "/v1/conversations/" + conv + "/trigger", []byte(`{"block":"listen"}`)},
+		{"GET", "/v1/conversations/" + conv + "/commands/" + steered, nil},
 		{"GET", "/v1/conversations/" + conv, nil},
 		{"GET", "/v1/conversations/" + conv + "/messages", nil},
 		{"GET", "/v1/conversations/" + conv + "/messages?order=desc&after=0", nil},
@@ -458,6 +472,7 @@ func TestAnotherProjectsTokenSeesNothing(t *testing.T) {
 	}
 
 	// A's records are all there, unchanged, and A's tokens still work.
+	e.steeredUnchanged(t, conv, steered, steeredBefore)
 	a = e.do(t, "GET", "/v1/channels/"+ch.ChannelID, aToken.Token, nil)
 	if m := a.json(t); a.status != http.StatusOK || m["webhookUrl"] != "https://a-private.example.com/hook" || m["updatedAt"] != m["createdAt"] {
 		t.Errorf("A's channel after the other's attempts = %d %s", a.status, a.body)

@@ -61,6 +61,8 @@ type Worker struct {
 	outbox Outbox
 	sem    chan struct{}
 	spec   speculation
+	// handing orders the hand-overs of each conversation (handoff.go).
+	handing handoffs
 
 	mu       sync.Mutex // guards stopping and inflight.Add against Wait
 	stopping bool
@@ -190,7 +192,7 @@ func (s *speculation) put(key string, c committed) {
 func (w *Worker) Accepted(acc store.Accepted) {
 	switch {
 	case acc.Ran:
-		w.handOver(acc.ConversationID, acc.Outgoing)
+		w.handing.begin(acc.ConversationID)(func() { w.handOver(acc.ConversationID, acc.Outgoing) })
 	case acc.Turn != nil:
 		if !w.start(*acc.Turn) {
 			// Stopping: the lease runs out and the next start (or another
@@ -290,12 +292,14 @@ func (w *Worker) runTurn(ctx context.Context, t store.Turn) (more bool) {
 		return true // the lease runs out and another try comes
 	}
 	r.ConversationID, r.Owner = c.ID, w.cfg.Owner
+	handed := w.handing.begin(c.ID)
 	requeued, err := w.store.CompleteTurn(ctx, r)
 	if err != nil {
+		handed(nil)
 		w.log.Error("committing the turn", "conversation", c.ID, "err", err)
 		return true
 	}
-	w.handOver(c.ID, r.Outgoing)
+	handed(func() { w.handOver(c.ID, r.Outgoing) })
 	return requeued
 }
 
