@@ -119,11 +119,11 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("DELETE /v1/tokens/{tokenID}", s.admin(s.revokeToken))
 
 	// Steering a conversation (conversations_steer.go).
-	s.mux.HandleFunc("POST /v1/conversations/{conversationID}/messages", s.admin(s.sendAsOperator))
+	s.mux.HandleFunc("POST /v1/conversations/{conversationID}/messages", s.admin(s.idempotent(s.sendAsOperator)))
 	s.mux.HandleFunc("PATCH /v1/conversations/{conversationID}/session", s.admin(s.setSession))
-	s.mux.HandleFunc("POST /v1/conversations/{conversationID}/pause", s.admin(s.pause))
-	s.mux.HandleFunc("POST /v1/conversations/{conversationID}/unpause", s.admin(s.unpause))
-	s.mux.HandleFunc("POST /v1/conversations/{conversationID}/trigger", s.admin(s.trigger))
+	s.mux.HandleFunc("POST /v1/conversations/{conversationID}/pause", s.admin(s.idempotent(s.pause)))
+	s.mux.HandleFunc("POST /v1/conversations/{conversationID}/unpause", s.admin(s.idempotent(s.unpause)))
+	s.mux.HandleFunc("POST /v1/conversations/{conversationID}/trigger", s.admin(s.idempotent(s.trigger)))
 	s.mux.HandleFunc("GET /v1/conversations/{conversationID}/commands/{commandID}", s.admin(s.getCommand))
 
 	// Reading conversations (conversations_read.go), the bots (bots.go)

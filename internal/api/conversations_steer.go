@@ -339,7 +339,10 @@ func (s *Server) steer(w http.ResponseWriter, r *http.Request, cmd store.Command
 	if s.PrepareCommand != nil {
 		s.PrepareCommand(&sub, ch)
 	}
-	res, err := s.Store.SubmitCommand(ctx, sub)
+	// With an Idempotency-Key, the answer kept is what is known when the
+	// command is stored: its outcome when it ran at once, else the 202.
+	keep := keepAnswerOf(r, func(result any) keptAnswer { return s.steerAnswer(result.(store.Submitted).Command) })
+	res, err := s.Store.SubmitCommand(keep, sub)
 	if err != nil {
 		return err
 	}
@@ -350,17 +353,31 @@ func (s *Server) steer(w http.ResponseWriter, r *http.Request, cmd store.Command
 			return err
 		}
 	}
-	switch done.Status {
-	case store.CommandPending:
-		w.Header().Set("Location", commandURL(done))
-		writeJSON(w, http.StatusAccepted, s.showCommand(done))
-	case store.CommandFailed:
-		return &httpError{status: http.StatusUnprocessableEntity, msg: "the command could not be carried out: " + done.Error}
-	default:
-		status, answer := s.commandAnswer(done)
-		writeJSON(w, status, answer)
+	a := s.steerAnswer(done)
+	if p, ok := a.Body.(problem); ok {
+		return &httpError{status: p.Status, msg: p.Detail}
 	}
+	for k, v := range a.Header {
+		w.Header().Set(k, v)
+	}
+	writeJSON(w, a.Status, a.Body)
 	return nil
+}
+
+// steerAnswer is what a steering route answers for its command as it
+// stands: 202 with the command while it is pending, the 422 problem of a
+// command that failed, else its outcome.
+func (s *Server) steerAnswer(c store.Command) keptAnswer {
+	switch c.Status {
+	case store.CommandPending:
+		return keptAnswer{Status: http.StatusAccepted, Header: map[string]string{"Location": commandURL(c)}, Body: s.showCommand(c)}
+	case store.CommandFailed:
+		status := http.StatusUnprocessableEntity
+		return keptAnswer{Status: status, Header: map[string]string{"Content-Type": "application/problem+json"},
+			Body: problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: "the command could not be carried out: " + c.Error}}
+	}
+	status, body := s.commandAnswer(c)
+	return keptAnswer{Status: status, Body: body}
 }
 
 // checkBlock refuses a trigger of a block that the conversation's bot

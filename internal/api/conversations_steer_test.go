@@ -217,6 +217,16 @@ func (r *steerRig) say(t *testing.T, userID int64, text string) string {
 // ""), and decodes the answer.
 func (r *steerRig) raw(t *testing.T, method, path, prefer string, body any) (int, http.Header, map[string]any) {
 	t.Helper()
+	h := http.Header{}
+	if prefer != "" {
+		h.Set("Prefer", prefer)
+	}
+	return r.rawWith(t, method, path, h, body)
+}
+
+// rawWith sends a steering request with headers, and decodes the answer.
+func (r *steerRig) rawWith(t *testing.T, method, path string, header http.Header, body any) (int, http.Header, map[string]any) {
+	t.Helper()
 	var rd io.Reader
 	if body != nil {
 		data, err := json.Marshal(body)
@@ -233,8 +243,8 @@ func (r *steerRig) raw(t *testing.T, method, path, prefer string, body any) (int
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if prefer != "" {
-		req.Header.Set("Prefer", prefer)
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	resp, err := r.hc.Do(req)
 	if err != nil {
@@ -461,6 +471,49 @@ func TestSteeringAnswersAtOnceWhenNothingRuns(t *testing.T) {
 		if got := r.seen.statuses(route); len(got) == 0 || got[0] != 200 && got[0] != 201 {
 			t.Errorf("%s answered %v, want at once", route, got)
 		}
+	}
+}
+
+func TestSteeringWithAnIdempotencyKey(t *testing.T) {
+	t.Parallel()
+	r := newSteerRig(t, "sqlite")
+	conv := r.say(t, 1, "hello")
+	base := "/v1/conversations/" + conv
+	key := func(k string) http.Header { return http.Header{"Idempotency-Key": {k}} }
+
+	// A message sent twice with one key goes out once; the second request
+	// gets the first answer.
+	msg := map[string]any{"text": "Ana here", "as": "agent", "adminID": 7}
+	status, _, first := r.rawWith(t, "POST", base+"/messages", key("msg-1"), msg)
+	status2, head2, second := r.rawWith(t, "POST", base+"/messages", key("msg-1"), msg)
+	if status != http.StatusCreated || status2 != http.StatusCreated || head2.Get("Idempotent-Replayed") != "true" ||
+		fmt.Sprint(first) != fmt.Sprint(second) {
+		t.Errorf("the same key twice: %d %v, then %d %v", status, first, status2, second)
+	}
+	status, _, _ = r.rawWith(t, "POST", base+"/messages", key("msg-1"), map[string]any{"text": "other", "as": "bot"})
+	if status != http.StatusUnprocessableEntity {
+		t.Errorf("the key with another body = %d, want 422", status)
+	}
+
+	// A command stored behind a turn in flight keeps its 202: a replay
+	// points at the command, which has run since.
+	r.say(t, 1, "slow")
+	<-r.entered
+	status, _, pending := r.rawWith(t, "POST", base+"/pause", http.Header{"Idempotency-Key": {"pause-1"}, "Prefer": {"respond-async"}}, nil)
+	if status != http.StatusAccepted {
+		t.Fatalf("pause behind a turn = %d %v", status, pending)
+	}
+	r.release()
+	cmd, err := r.admin.PauseConversation(t.Context(), conv, client.IdempotencyKey("pause-1")) // follows the kept 202
+	if err != nil || !cmd.Paused || cmd.CommandID != pending["id"] {
+		t.Errorf("PauseConversation with the key again = %+v, %v; want command %v", cmd, err, pending["id"])
+	}
+	bodies := r.delivered(t, 3)
+	if got := webhookTexts(bodies); strings.Join(got, "|") != "hi guest|Ana here|called 200 for guest" {
+		t.Errorf("webhook messages %q", got)
+	}
+	if _, st := r.state(t, conv); !st.Held {
+		t.Errorf("not paused: %+v", st)
 	}
 }
 

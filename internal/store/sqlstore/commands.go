@@ -19,7 +19,9 @@ type commandBody struct {
 }
 
 // SubmitCommand stores a command in its conversation's sequence and runs
-// it, or queues it behind the conversation's turn (see store.Store).
+// it, or queues it behind the conversation's turn (see store.Store). It
+// keeps the context's idempotent answer, with the store.Submitted as the
+// effect's result.
 func (db *DB) SubmitCommand(ctx context.Context, sub store.Submission) (store.Submitted, error) {
 	var out store.Submitted
 	cmd := sub.Command
@@ -72,7 +74,7 @@ func (db *DB) SubmitCommand(ctx context.Context, sub store.Submission) (store.Su
 					return fmt.Errorf("command %s: the turn that ran it did not report it", cmd.ID)
 				}
 				out.Ran, out.Outgoing = true, r.Outgoing
-				return nil
+				return db.keepAnswer(ctx, tx, out)
 			}
 		}
 		out.Command = cmd
@@ -81,11 +83,14 @@ func (db *DB) SubmitCommand(ctx context.Context, sub store.Submission) (store.Su
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 || sub.Lease == nil {
+		n, err := res.RowsAffected()
+		if err != nil {
 			return err
 		}
-		out.Turn = &store.Turn{Conversation: c, Commands: []store.Command{cmd}}
-		return nil
+		if n == 1 && sub.Lease != nil {
+			out.Turn = &store.Turn{Conversation: c, Commands: []store.Command{cmd}}
+		}
+		return db.keepAnswer(ctx, tx, out)
 	})
 	return out, err
 }

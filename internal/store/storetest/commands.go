@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -169,6 +170,38 @@ var commandTests = []test{
 		is(t, "GetConversation", err, nil)
 		if after.HandledSeq != conv.HandledSeq || string(after.State) != string(conv.State) {
 			t.Errorf("a refused command changed the conversation: %+v", after)
+		}
+	}},
+	{name: "KeepsTheIdempotentAnswer", run: func(t *testing.T, f *fixture) {
+		p := f.project(t)
+		c := f.channel(t, p.ID)
+		conv := f.handledConversation(t, c)
+		for _, runs := range []bool{true, false} {
+			key := fmt.Sprintf("pause-%v", runs)
+			var got store.Submitted
+			ctx := store.WithIdempotency(f.ctx, &store.Idempotency{Scope: "token:a", Key: key, Hash: []byte("h"), Now: f.now,
+				Answer: func(result any) (store.KeptAnswer, error) {
+					got = result.(store.Submitted)
+					return store.KeptAnswer{Status: 200, Body: []byte(got.Command.Status)}, nil
+				}})
+			sub := f.submission(p, conv.ID, store.CommandPause)
+			sub.Run = func(_ store.Conversation, cmd store.Command) (store.TurnResult, bool) { return f.done(cmd), runs }
+			res, err := f.s.SubmitCommand(ctx, sub)
+			is(t, "SubmitCommand with a key", err, nil)
+			want := store.CommandPending
+			if runs {
+				want = store.CommandDone
+			}
+			if got.Command.ID != res.Command.ID || got.Command.Status != want || got.Ran != runs {
+				t.Errorf("runs %v: the answer was made of %+v, want the submitted command %s", runs, got, want)
+			}
+			same(t, "the kept answer", []byte(want), f.kept(t, "token:a", key, 0).Body)
+			// The same key again: nothing is stored.
+			again := f.submission(p, conv.ID, store.CommandPause)
+			_, err = f.s.SubmitCommand(ctx, again)
+			is(t, "SubmitCommand with the key again", err, store.ErrKeyUsed)
+			_, err = f.s.GetCommand(f.ctx, p.ID, conv.ID, again.Command.ID)
+			is(t, "the second command", err, store.ErrNotFound)
 		}
 	}},
 	{name: "QueuedWhileAMessageWaitsForTheRow", run: func(t *testing.T, f *fixture) {
