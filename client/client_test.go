@@ -66,6 +66,9 @@ func TestEveryMethodSendsItsRouteAndDecodesItsAnswer(t *testing.T) {
 	channel := &client.Channel{ChannelID: "ch 1", Bot: "pizza", WebhookURL: "https://h.example/c", Keywords: []string{"#pizza"},
 		Token: "cfb_chan_x", WebhookSecret: "whsec_y", CreatedAt: at, UpdatedAt: at}
 	key := client.IdempotencyKey("key-1")
+	webhookJSON := `{"id":"wh_1","url":"https://h.example/e","events":["message.received"],"description":"crm","secret":"whsec_z","disabled":"gone","failingSince":"2026-11-22T03:21:52.351Z","createdAt":"2026-11-22T03:21:52.351Z","updatedAt":"2026-11-22T03:21:52.351Z"}`
+	hook := &client.Webhook{ID: "wh_1", URL: "https://h.example/e", Events: []string{"message.received"}, Description: "crm", Secret: "whsec_z",
+		Disabled: "gone", FailingSince: at, CreatedAt: at, UpdatedAt: at}
 	for _, tc := range []struct {
 		name       string
 		call       func(ctx context.Context, c *client.Client) (any, error)
@@ -193,6 +196,67 @@ func TestEveryMethodSendsItsRouteAndDecodesItsAnswer(t *testing.T) {
 			name:   "RevokeToken",
 			call:   func(ctx context.Context, c *client.Client) (any, error) { return nil, c.RevokeToken(ctx, "tok_1") },
 			status: 204, wantMethod: "DELETE", wantURI: "/v1/tokens/tok_1",
+		},
+		{
+			name: "CreateWebhook",
+			call: func(ctx context.Context, c *client.Client) (any, error) {
+				return c.CreateWebhook(ctx, client.CreateWebhookRequest{URL: "https://h.example/e", Events: []string{client.EventMessageReceived}, Description: "crm"}, key)
+			},
+			status: 201, answer: webhookJSON, want: hook,
+			wantMethod: "POST", wantURI: "/v1/webhooks", wantKey: "key-1",
+			wantBody: `{"url":"https://h.example/e","events":["message.received"],"description":"crm"}`,
+		},
+		{
+			name:   "ListWebhooks",
+			call:   func(ctx context.Context, c *client.Client) (any, error) { return c.ListWebhooks(ctx) },
+			status: 200, answer: `{"webhooks":[` + webhookJSON + `]}`, want: &client.WebhookList{Webhooks: []client.Webhook{*hook}},
+			wantMethod: "GET", wantURI: "/v1/webhooks",
+		},
+		{
+			name:   "GetWebhook escapes the id",
+			call:   func(ctx context.Context, c *client.Client) (any, error) { return c.GetWebhook(ctx, "wh 1") },
+			status: 200, answer: webhookJSON, want: hook,
+			wantMethod: "GET", wantURI: "/v1/webhooks/wh%201",
+		},
+		{
+			name: "UpdateWebhook sends only what changes",
+			call: func(ctx context.Context, c *client.Client) (any, error) {
+				return c.UpdateWebhook(ctx, "wh_1", client.UpdateWebhookRequest{Events: []string{client.EventAll}, RotateSecret: true, Enable: true})
+			},
+			status: 200, answer: webhookJSON, want: hook,
+			wantMethod: "PATCH", wantURI: "/v1/webhooks/wh_1", wantBody: `{"events":["*"],"rotateSecret":true,"enable":true}`,
+		},
+		{
+			name:   "DeleteWebhook",
+			call:   func(ctx context.Context, c *client.Client) (any, error) { return nil, c.DeleteWebhook(ctx, "wh_1") },
+			status: 204, wantMethod: "DELETE", wantURI: "/v1/webhooks/wh_1",
+		},
+		{
+			name:   "SendTestEvent",
+			call:   func(ctx context.Context, c *client.Client) (any, error) { return c.SendTestEvent(ctx, "wh_1") },
+			status: 200, answer: `{"reachable":true,"status":204,"latencyMs":3}`,
+			want:       &client.TestWebhookResult{Reachable: true, Status: 204, LatencyMs: 3},
+			wantMethod: "POST", wantURI: "/v1/webhooks/wh_1/test",
+		},
+		{
+			name: "ListWebhookDeliveries",
+			call: func(ctx context.Context, c *client.Client) (any, error) {
+				return c.ListWebhookDeliveries(ctx, "wh_1", client.ListDeliveriesOptions{Limit: 5})
+			},
+			status: 200,
+			answer: `{"deliveries":[{"id":"msg_1","eventID":"evt_1","eventType":"handover.requested","conversationID":"conv_1","status":"pending","attempts":1,"nextAt":"2026-11-22T03:21:52.351Z","lastStatus":503,"lastError":"status 503","createdAt":"2026-11-22T03:21:52.351Z","history":[{"at":"2026-11-22T03:21:52.351Z","status":503,"latencyMs":3,"error":"status 503"}]}]}`,
+			want: &client.EventDeliveryList{Deliveries: []client.EventDelivery{{ID: "msg_1", EventID: "evt_1", EventType: client.EventHandoverRequested,
+				ConversationID: "conv_1", Status: client.DeliveryPending, Attempts: 1, NextAt: at, LastStatus: 503, LastError: "status 503", CreatedAt: at,
+				History: []client.DeliveryAttempt{{At: at, Status: 503, LatencyMs: 3, Error: "status 503"}}}}},
+			wantMethod: "GET", wantURI: "/v1/webhooks/wh_1/deliveries?limit=5",
+		},
+		{
+			name: "ListWebhookDeliveries with the default limit",
+			call: func(ctx context.Context, c *client.Client) (any, error) {
+				return c.ListWebhookDeliveries(ctx, "wh_1", client.ListDeliveriesOptions{})
+			},
+			status: 200, answer: `{"deliveries":[]}`, want: &client.EventDeliveryList{Deliveries: []client.EventDelivery{}},
+			wantMethod: "GET", wantURI: "/v1/webhooks/wh_1/deliveries",
 		},
 		{
 			name: "ListConversations",

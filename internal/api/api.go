@@ -49,7 +49,10 @@ type Deps struct {
 	Replayed func()
 	// TestWebhook POSTs a signed sample to a channel's webhook.
 	TestWebhook func(ctx context.Context, c store.Channel) TestResult
-	Now         func() time.Time
+	// TestEvent (may be nil) POSTs a signed webhook.test event to an event
+	// subscription's URL (webhooks.go).
+	TestEvent func(ctx context.Context, s store.Subscription) TestResult
+	Now       func() time.Time
 	// RateLimits limits requests per token, channel and end user
 	// (ratelimit.go); nil limits nothing.
 	RateLimits *ratelimit.Limiter
@@ -89,6 +92,11 @@ func New(d Deps) *Server {
 	}
 	if d.Metrics == nil {
 		d.Metrics = NewMetrics(prometheus.NewRegistry())
+	}
+	if d.TestEvent == nil {
+		d.TestEvent = func(context.Context, store.Subscription) TestResult {
+			return TestResult{Error: "this server sends no test events"}
+		}
 	}
 	d.Store = withRateLimits(d.Store, d.RateLimits)
 	s := &Server{Deps: d, mux: newRouteMux()}
@@ -136,6 +144,16 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /v1/bots/{botID}", s.admin(s.getBot))
 	s.mux.HandleFunc("POST /v1/bots/{botID}/reload", s.admin(s.reloadBot))
 	s.mux.HandleFunc("POST /v1/nlp/parse", s.admin(s.parseText))
+
+	// Event webhooks (webhooks.go); their deliveries are replayed by
+	// POST /v1/deliveries/{deliveryID}/replay too.
+	s.mux.HandleFunc("POST /v1/webhooks", s.admin(s.idempotent(s.createWebhook)))
+	s.mux.HandleFunc("GET /v1/webhooks", s.admin(s.listWebhooks))
+	s.mux.HandleFunc("GET /v1/webhooks/{webhookID}", s.admin(s.getWebhook))
+	s.mux.HandleFunc("PATCH /v1/webhooks/{webhookID}", s.admin(s.updateWebhook))
+	s.mux.HandleFunc("DELETE /v1/webhooks/{webhookID}", s.admin(s.deleteWebhook))
+	s.mux.HandleFunc("POST /v1/webhooks/{webhookID}/test", s.admin(s.testEventWebhook))
+	s.mux.HandleFunc("GET /v1/webhooks/{webhookID}/deliveries", s.admin(s.listWebhookDeliveries))
 }
 
 // Drain makes the server refuse new work (503) while turns in flight

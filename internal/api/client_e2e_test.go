@@ -334,6 +334,44 @@ func TestEveryRouteThroughTheClient(t *testing.T) {
 		t.Run(name, func(t *testing.T) { wantError(t, call(), http.StatusNotFound, "not found") })
 	}
 
+	// Event webhooks (webhooks_test.go drives one through every event).
+	hooks := testkit.NewReceiver(t)
+	hook, err := admin.CreateWebhook(ctx, client.CreateWebhookRequest{URL: hooks.URL, Events: []string{client.EventAll}}, client.IdempotencyKey("webhook-1"))
+	if err != nil || !strings.HasPrefix(hook.Secret, "whsec_") {
+		t.Fatalf("CreateWebhook = %+v, %v", hook, err)
+	}
+	hooks.SetSecret(hook.Secret)
+	_, err = admin.CreateWebhook(ctx, client.CreateWebhookRequest{URL: hooks.URL, Events: []string{"nothing"}})
+	if e := wantError(t, err, http.StatusBadRequest, `unknown event type "nothing"`); e.Pointer != "/events/0" {
+		t.Errorf("pointer %q", e.Pointer)
+	}
+	if r, err := admin.SendTestEvent(ctx, hook.ID); err != nil || !r.Reachable {
+		t.Errorf("SendTestEvent = %+v, %v", r, err)
+	}
+	if list, err := admin.ListWebhooks(ctx); err != nil || len(list.Webhooks) != 1 || list.Webhooks[0].Secret != "" {
+		t.Errorf("ListWebhooks = %+v, %v", list, err)
+	}
+	if w, err := admin.UpdateWebhook(ctx, hook.ID, client.UpdateWebhookRequest{Events: []string{client.EventHandoverRequested}}); err != nil || w.Events[0] != "handover.requested" {
+		t.Errorf("UpdateWebhook = %+v, %v", w, err)
+	}
+	if w, err := admin.GetWebhook(ctx, hook.ID); err != nil || w.Secret != "" {
+		t.Errorf("GetWebhook = %+v, %v", w, err)
+	}
+	if list, err := admin.ListWebhookDeliveries(ctx, hook.ID, client.ListDeliveriesOptions{}); err != nil || len(list.Deliveries) != 0 {
+		t.Errorf("ListWebhookDeliveries = %+v, %v", list, err)
+	}
+	_, err = admin.ListWebhookDeliveries(ctx, hook.ID, client.ListDeliveriesOptions{Limit: 501})
+	wantError(t, err, http.StatusBadRequest, "limit must be a number from 1 to 500")
+	if err := admin.DeleteWebhook(ctx, hook.ID); err != nil {
+		t.Errorf("DeleteWebhook: %v", err)
+	}
+	wantError(t, admin.DeleteWebhook(ctx, hook.ID), http.StatusNotFound, "not found")
+	if hits := hooks.Hits(); len(hits) != 1 || !hits[0].Verified {
+		t.Errorf("the event webhook got %+v, want the one test event, signed", hits)
+	} else {
+		validateWebhook(t, doc, "eventWebhookTest", hits[0])
+	}
+
 	// Steering a conversation (conversations_steer_test.go).
 	driveSteering(t, url, admin, hc, doc)
 
@@ -460,6 +498,22 @@ func TestDrainingAnswersMatchTheDocument(t *testing.T) {
 		},
 		"CreateToken": func() error {
 			_, err := admin.CreateToken(ctx, client.CreateTokenRequest{Name: "crm"})
+			return err
+		},
+		"CreateWebhook": func() error {
+			_, err := admin.CreateWebhook(ctx, client.CreateWebhookRequest{URL: "https://x.example.com/", Events: []string{"*"}})
+			return err
+		},
+		"ListWebhooks": func() error { _, err := admin.ListWebhooks(ctx); return err },
+		"GetWebhook":   func() error { _, err := admin.GetWebhook(ctx, "wh_x"); return err },
+		"UpdateWebhook": func() error {
+			_, err := admin.UpdateWebhook(ctx, "wh_x", client.UpdateWebhookRequest{Enable: true})
+			return err
+		},
+		"DeleteWebhook": func() error { return admin.DeleteWebhook(ctx, "wh_x") },
+		"SendTestEvent": func() error { _, err := admin.SendTestEvent(ctx, "wh_x"); return err },
+		"ListWebhookDeliveries": func() error {
+			_, err := admin.ListWebhookDeliveries(ctx, "wh_x", client.ListDeliveriesOptions{})
 			return err
 		},
 		"SendConversationMessage": func() error {

@@ -237,6 +237,13 @@ func (e *idemEnv) creatingRoutes(t *testing.T) []creatingRoute {
 		}
 		return len(list)
 	}
+	webhooks := func() int {
+		list, err := e.store.ListSubscriptions(context.Background(), e.projectA)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(list)
+	}
 	accepted := func() int { return int(e.accepted.Load()) }
 	msg := func(fields string) string {
 		return `{"channelID":"` + ch.ChannelID + `","token":"` + ch.Token + `",` + fields + `}`
@@ -248,6 +255,10 @@ func (e *idemEnv) creatingRoutes(t *testing.T) []creatingRoute {
 			otherPath: "/v1/channels", otherBody: `{"bot":"shop","webhookUrl":"https://hooks.example.com/a","keywords":["x"]}`},
 		{name: "create a token", path: "/v1/tokens", bearer: tokenA, status: http.StatusCreated, effects: tokens, again: true,
 			body: `{"name":"crm"}`, reordered: `{ "name" : "crm" }`, otherPath: "/v1/tokens", otherBody: `{"name":"erp"}`},
+		{name: "create a webhook", path: "/v1/webhooks", bearer: tokenA, status: http.StatusCreated, effects: webhooks, again: true,
+			body:      `{"url":"https://hooks.example.com/e","events":["message.received"]}`,
+			reordered: `{"events":["message.received"],"url":"https://hooks.example.com/e"}`,
+			otherPath: "/v1/webhooks", otherBody: `{"url":"https://hooks.example.com/e","events":["*"]}`},
 		{name: "replay a delivery", path: "/v1/deliveries/" + dead + "/replay", bearer: tokenA, status: http.StatusAccepted,
 			effects: func() int { return int(e.replayed.Load()) }, otherPath: "/v1/deliveries/msg_other/replay"},
 		{name: "send as a new user", path: "/v1/messages", status: http.StatusOK, effects: accepted, again: true, seed: true,

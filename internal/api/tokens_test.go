@@ -261,6 +261,13 @@ func TestEveryAdminRouteRefusesBadTokens(t *testing.T) {
 		{"POST", "/v1/channels/" + ch.ChannelID + "/test-webhook"},
 		{"GET", "/v1/channels/" + ch.ChannelID + "/deliveries"},
 		{"POST", "/v1/deliveries/msg_x/replay"},
+		{"POST", "/v1/webhooks"},
+		{"GET", "/v1/webhooks"},
+		{"GET", "/v1/webhooks/wh_x"},
+		{"PATCH", "/v1/webhooks/wh_x"},
+		{"DELETE", "/v1/webhooks/wh_x"},
+		{"POST", "/v1/webhooks/wh_x/test"},
+		{"GET", "/v1/webhooks/wh_x/deliveries"},
 		{"GET", "/v1/conversations"},
 		{"GET", "/v1/conversations/conv_x"},
 		{"GET", "/v1/conversations/conv_x/messages"},
@@ -409,9 +416,10 @@ func TestAnotherProjectsTokenSeesNothing(t *testing.T) {
 		t.Fatalf("A's conversations: %+v, %v", convs, err)
 	}
 	conv := convs[0].ID
+	hook, hookSecret, deadEvent := e.deadEventDelivery(t, ch.ChannelID)
 	// What must never show: A's ids, secrets, URLs and names.
 	secrets := []string{ch.ChannelID, ch.Token, ch.WebhookSecret, "a-private.example.com", "#a-secret", dead, aToken.ID, aToken.Token,
-		"a-deploys", "tok_" + e.projectA, "oops", conv}
+		"a-deploys", "tok_" + e.projectA, "oops", hook, hookSecret, "a-events.example.com", "a-crm", deadEvent, conv}
 
 	steered, steeredBefore := e.steeringCommand(t, conv)
 	secrets = append(secrets, steered)
@@ -435,6 +443,14 @@ func TestAnotherProjectsTokenSeesNothing(t *testing.T) {
 		{"POST", "/v1/conversations/" + conv + "/unpause", nil},
 		{"POST", "/v1/conversations/" + conv + "/trigger", []byte(`{"block":"listen"}`)},
 		{"GET", "/v1/conversations/" + conv + "/commands/" + steered, nil},
+		{"GET", "/v1/webhooks/" + hook, nil},
+		{"PATCH", "/v1/webhooks/" + hook, []byte(`{"url":"https://evil.example.com/","events":["*"]}`)},
+		{"PATCH", "/v1/webhooks/" + hook, []byte(`{"rotateSecret":true,"enable":true}`)},
+		{"DELETE", "/v1/webhooks/" + hook, nil},
+		{"POST", "/v1/webhooks/" + hook + "/test", nil},
+		{"GET", "/v1/webhooks/" + hook + "/deliveries", nil},
+		{"GET", "/v1/webhooks/" + hook + "/deliveries?limit=500", nil},
+		{"POST", "/v1/deliveries/" + deadEvent + "/replay", nil},
 		{"GET", "/v1/conversations/" + conv, nil},
 		{"GET", "/v1/conversations/" + conv + "/messages", nil},
 		{"GET", "/v1/conversations/" + conv + "/messages?order=desc&after=0", nil},
@@ -451,8 +467,8 @@ func TestAnotherProjectsTokenSeesNothing(t *testing.T) {
 		})
 	}
 	// The lists hold only the other project's own records.
-	for _, path := range []string{"/v1/channels", "/v1/tokens", "/v1/conversations", "/v1/conversations?channel=a-private", "/v1/conversations?user=1",
-		"/v1/bots"} {
+	for _, path := range []string{"/v1/channels", "/v1/tokens", "/v1/webhooks", "/v1/conversations", "/v1/conversations?channel=a-private",
+		"/v1/conversations?user=1", "/v1/bots"} {
 		a := e.do(t, "GET", path, otherText, nil)
 		if a.status != http.StatusOK {
 			t.Fatalf("GET %s = %d %s", path, a.status, a.body)
@@ -483,6 +499,14 @@ func TestAnotherProjectsTokenSeesNothing(t *testing.T) {
 	}
 	if got := tokenNames(e.listTokens(t, tokenA)); !slices.Equal(got, []string{"a-deploys", "test"}) {
 		t.Errorf("A's tokens after the other's attempts: %v", got)
+	}
+	a = e.do(t, "GET", "/v1/webhooks/"+hook, tokenA, nil)
+	if m := a.json(t); a.status != http.StatusOK || m["url"] != "https://a-events.example.com/hook" || m["updatedAt"] != m["createdAt"] {
+		t.Errorf("A's webhook after the other's attempts = %d %s", a.status, a.body)
+	}
+	a = e.do(t, "GET", "/v1/webhooks/"+hook+"/deliveries", tokenA, nil)
+	if a.status != http.StatusOK || !strings.Contains(string(a.body), `"id":"`+deadEvent+`"`) || !strings.Contains(string(a.body), `"status":"dead"`) {
+		t.Errorf("A's event deliveries after the other's attempts = %d %s", a.status, a.body)
 	}
 	if a := e.do(t, "POST", "/v1/messages", "", jsonBody(t, map[string]any{"channelID": ch.ChannelID, "token": ch.Token, "message": "still mine"})); a.status != http.StatusOK {
 		t.Errorf("A's channel token after the other's attempts = %d %s", a.status, a.body)

@@ -21,6 +21,7 @@ import (
 	"github.com/confab/confab/internal/api"
 	"github.com/confab/confab/internal/block"
 	"github.com/confab/confab/internal/config"
+	"github.com/confab/confab/internal/events"
 	"github.com/confab/confab/internal/flow"
 	"github.com/confab/confab/internal/ratelimit"
 	"github.com/confab/confab/internal/safehttp"
@@ -117,12 +118,25 @@ func declareChannels(ctx context.Context, s store.Store, p store.Project, bots *
 	return nil
 }
 
-// channelEndpoints are the channels' webhooks as the deliverer sees them.
+// channelEndpoints are the channels' webhooks and the event subscriptions
+// as the deliverer sees them: a delivery goes to its subscription when it
+// has one (an event), else to its channel's webhook (a bot message).
 type channelEndpoints struct{ store store.Store }
 
-// Endpoint signs with the channel's secret, and with the previous one
-// during the overlap after a rotation.
+// Endpoint signs with the channel's (or subscription's) secret, and with
+// the previous one during the overlap after a rotation.
 func (c channelEndpoints) Endpoint(ctx context.Context, d store.Delivery) (webhook.Endpoint, error) {
+	if d.SubscriptionID != "" {
+		sub, err := c.store.GetSubscription(ctx, d.ProjectID, d.SubscriptionID)
+		if err != nil {
+			return webhook.Endpoint{}, fmt.Errorf("webhook %s: %w", d.SubscriptionID, err)
+		}
+		signer, err := subscriptionSigner(sub, time.Now())
+		if err != nil {
+			return webhook.Endpoint{}, err
+		}
+		return webhook.Endpoint{URL: sub.URL, Signer: signer, Disabled: sub.Disabled, FailingSince: sub.FailingSince}, nil
+	}
 	ch, err := c.store.ChannelByID(ctx, d.ChannelID)
 	if err != nil {
 		return webhook.Endpoint{}, fmt.Errorf("channel %s: %w", d.ChannelID, err)
@@ -134,9 +148,19 @@ func (c channelEndpoints) Endpoint(ctx context.Context, d store.Delivery) (webho
 	return webhook.Endpoint{URL: ch.WebhookURL, Signer: signer, Disabled: ch.WebhookDisabled, FailingSince: ch.FailingSince}, nil
 }
 
-// SetHealth records the channel webhook's health.
+// SetHealth records the health of the channel's webhook, or of the
+// subscription's endpoint.
 func (c channelEndpoints) SetHealth(ctx context.Context, d store.Delivery, failingSince time.Time, disabled string) error {
+	if d.SubscriptionID != "" {
+		return c.store.SetSubscriptionHealth(ctx, d.SubscriptionID, failingSince, disabled)
+	}
 	return c.store.SetEndpointHealth(ctx, d.ChannelID, failingSince, disabled)
+}
+
+// subscriptionSigner signs with a subscription's secret, and with its
+// previous secret until the rotation's overlap ends.
+func subscriptionSigner(sub store.Subscription, now time.Time) (*webhook.Signer, error) {
+	return channelSigner(store.Channel{WebhookSecret: sub.Secret, PreviousSecret: sub.PreviousSecret, PreviousUntil: sub.PreviousUntil}, now)
 }
 
 // channelSigner signs with a channel's secret, and with its previous
@@ -199,10 +223,16 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	metrics := api.NewMetrics(reg)
 
 	deliverer := webhook.NewDeliverer(s, client.HTTPClient(), channelEndpoints{s}, log, webhook.DelivererConfig{Schedule: cfg.RetrySchedule})
+	if n, ok := s.(interface{ OnEvents(func()) }); ok {
+		n.OnEvents(deliverer.Wake) // events written go out at once
+	}
 	turns := turn.New(s, bots, action.Executor{Client: client.HTTPClient()}, log, turn.Config{}, deliverer)
 	server := api.New(api.Deps{Store: s, Bots: bots, Log: log, Metrics: metrics, Prepare: turns.Prepare, Accepted: turns.Accepted, Replayed: deliverer.Wake,
 		TestWebhook: func(ctx context.Context, c store.Channel) api.TestResult {
 			return testWebhook(ctx, client.HTTPClient(), c)
+		},
+		TestEvent: func(ctx context.Context, sub store.Subscription) api.TestResult {
+			return testEvent(ctx, client.HTTPClient(), sub)
 		},
 		RateLimits: ratelimit.New(cfg.RateLimits, nil),
 	})
@@ -265,5 +295,17 @@ func testWebhook(ctx context.Context, client *http.Client, c store.Channel) api.
 	}
 	body := fmt.Appendf(nil, `{"channelID":%q,"message":"This is a test message from Confab.","userID":0,"timestamp":%d,"test":true}`, c.ID, now.UnixMilli())
 	r := webhook.Post(ctx, client, signer, webhook.NewMessageID(now), c.WebhookURL, body, now)
+	return api.TestResult{Reachable: r.OK(), Status: r.Status, LatencyMs: r.Latency.Milliseconds(), Error: r.Err}
+}
+
+// testEvent POSTs a signed webhook.test event to a subscription's URL.
+func testEvent(ctx context.Context, client *http.Client, sub store.Subscription) api.TestResult {
+	now := time.Now()
+	signer, err := subscriptionSigner(sub, now)
+	if err != nil {
+		return api.TestResult{Error: err.Error()}
+	}
+	e := events.New(events.WebhookTest, sub.ProjectID, now, events.TestData{WebhookID: sub.ID, Message: "This is a test event from Confab."})
+	r := webhook.Post(ctx, client, signer, webhook.NewMessageID(now), sub.URL, e.JSON(), now)
 	return api.TestResult{Reachable: r.OK(), Status: r.Status, LatencyMs: r.Latency.Milliseconds(), Error: r.Err}
 }

@@ -13,6 +13,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -143,6 +144,29 @@ type Store interface {
 	// DeleteExpiredAnswers deletes up to limit kept answers that expired
 	// at now, and returns how many it deleted.
 	DeleteExpiredAnswers(ctx context.Context, now time.Time, limit int) (int, error)
+
+	// Event webhooks (sqlstore subscriptions.go and events.go). Events are
+	// written to the outbox as deliveries of the subscriptions that want
+	// them, in the transaction of what they describe.
+
+	// CreateSubscription stores a new event subscription. It keeps the
+	// context's idempotent answer.
+	CreateSubscription(ctx context.Context, s Subscription) error
+	// GetSubscription returns a subscription of a project.
+	GetSubscription(ctx context.Context, projectID, id string) (Subscription, error)
+	// ListSubscriptions returns a project's subscriptions, oldest first.
+	ListSubscriptions(ctx context.Context, projectID string) ([]Subscription, error)
+	// UpdateSubscription replaces a subscription's settings (URL, events,
+	// description, secrets, health).
+	UpdateSubscription(ctx context.Context, s Subscription) error
+	// DeleteSubscription deletes a subscription and its deliveries.
+	DeleteSubscription(ctx context.Context, projectID, id string) error
+	// SetSubscriptionHealth records how a subscription's endpoint
+	// answers, as SetEndpointHealth does for a channel's webhook.
+	SetSubscriptionHealth(ctx context.Context, id string, failingSince time.Time, disabled string) error
+	// ListSubscriptionDeliveries returns a subscription's deliveries,
+	// newest first, each with its attempts.
+	ListSubscriptionDeliveries(ctx context.Context, projectID, subscriptionID string, limit int) ([]Delivery, error)
 
 	// Steering conversations (command.go; sqlstore commands.go).
 
@@ -404,9 +428,21 @@ const (
 // Delivery is one webhook POST in the outbox. ID is the webhook-id, the
 // same on every attempt.
 type Delivery struct {
-	ID             string
-	ProjectID      string
+	ID        string
+	ProjectID string
+	// ChannelID is the channel of a bot message's delivery; an event's
+	// delivery has SubscriptionID instead (exactly one is set).
 	ChannelID      string
+	SubscriptionID string
+	// EventID and EventType are an event delivery's; empty for a bot
+	// message.
+	EventID   string
+	EventType string
+	// ConversationID is the delivery's order key: deliveries with the same
+	// one go out one at a time, in Seq order. It is the conversation's id
+	// for a bot message, and "<subscription id>/<conversation id>" for an
+	// event (EventConversation reads it back), so that events never hold
+	// up replies.
 	ConversationID string
 	Seq            int64 // order within the conversation
 	URL            string
@@ -504,4 +540,52 @@ func WithIdempotency(ctx context.Context, rec *Idempotency) context.Context {
 func IdempotencyOf(ctx context.Context) *Idempotency {
 	rec, _ := ctx.Value(idempotencyKey{}).(*Idempotency)
 	return rec
+}
+
+// Event webhooks (docs/api.md "Events").
+
+// Subscription is an event webhook: the events of a project that it wants
+// go to its URL, signed with its secret.
+type Subscription struct {
+	ID        string
+	ProjectID string
+	URL       string
+	// Events are the event types it wants; "*" wants them all.
+	Events      []string
+	Description string
+	Secret      string // "whsec_..."; needed in clear to sign
+	// PreviousSecret still signs, beside Secret, until PreviousUntil.
+	PreviousSecret string
+	PreviousUntil  time.Time
+	// Disabled says why deliveries stopped (410 Gone, or failing for too
+	// long); empty while they go on.
+	Disabled string
+	// FailingSince is when the endpoint started failing with no success
+	// since; zero while it works.
+	FailingSince time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Wants reports whether the subscription wants events of a type.
+func (s Subscription) Wants(eventType string) bool {
+	for _, e := range s.Events {
+		if e == eventType || e == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+// EventConversation returns the conversation an event delivery is about,
+// read from its order key; empty for a bot message's delivery and for an
+// event about no conversation.
+func (d Delivery) EventConversation() string {
+	if d.SubscriptionID == "" || len(d.ConversationID) <= len(d.SubscriptionID)+1 {
+		return ""
+	}
+	if c := d.ConversationID[len(d.SubscriptionID)+1:]; strings.HasPrefix(c, "conv_") {
+		return c
+	}
+	return ""
 }

@@ -374,11 +374,11 @@ func (d *Deliverer) health(ctx context.Context, del store.Delivery, ep Endpoint,
 		}
 	}
 	if err := d.endpoints.SetHealth(ctx, del, since, reason); err != nil {
-		d.log.Error("recording an endpoint's health", "channel", del.ChannelID, "err", err)
+		d.log.Error("recording an endpoint's health", "channel", del.ChannelID, "webhook", del.SubscriptionID, "err", err)
 		return
 	}
 	if reason != "" {
-		d.log.Warn("webhook endpoint disabled", "channel", del.ChannelID, "url", del.URL, "reason", reason)
+		d.log.Warn("webhook endpoint disabled", "channel", del.ChannelID, "webhook", del.SubscriptionID, "url", del.URL, "reason", reason)
 	}
 }
 

@@ -9,12 +9,14 @@ import (
 	"github.com/confab/confab/internal/store"
 )
 
-const deliveryColumns = `id, project_id, channel_id, conversation_id, seq, url, body, status, attempts, next_at, last_status, last_error, created_at`
+const deliveryColumns = `id, project_id, COALESCE(channel_id, ''), conversation_id, seq, url, body, status, attempts, next_at, last_status, last_error, created_at,
+	COALESCE(subscription_id, ''), event_id, event_type`
 
 func scanDelivery(row interface{ Scan(...any) error }) (store.Delivery, error) {
 	var d store.Delivery
 	var next, created int64
-	err := row.Scan(&d.ID, &d.ProjectID, &d.ChannelID, &d.ConversationID, &d.Seq, &d.URL, &d.Body, &d.Status, &d.Attempts, &next, &d.LastStatus, &d.LastError, &created)
+	err := row.Scan(&d.ID, &d.ProjectID, &d.ChannelID, &d.ConversationID, &d.Seq, &d.URL, &d.Body, &d.Status, &d.Attempts, &next, &d.LastStatus, &d.LastError, &created,
+		&d.SubscriptionID, &d.EventID, &d.EventType)
 	d.NextAt, d.CreatedAt = fromMS(next), fromMS(created)
 	return d, err
 }
@@ -54,8 +56,12 @@ func (db *DB) ClaimDeliveries(ctx context.Context, lease store.Lease, limit int)
 	return out, err
 }
 
-// RecordAttempt logs one attempt and moves the delivery on.
+// RecordAttempt logs one attempt and moves the delivery on. A dead letter
+// may raise an event (recordDead).
 func (db *DB) RecordAttempt(ctx context.Context, a store.Attempt, next store.DeliveryUpdate) error {
+	if next.Status == store.DeliveryDead {
+		return db.recordDead(ctx, a, next)
+	}
 	if db.d.WritableCTE {
 		// One statement: move the delivery on and log the attempt.
 		res, err := db.W.ExecContext(ctx, db.q(`WITH d AS (

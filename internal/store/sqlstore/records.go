@@ -147,6 +147,9 @@ func msOrZero(t time.Time) int64 {
 // SetEndpointHealth records a channel webhook's failing time and disabled
 // reason.
 func (db *DB) SetEndpointHealth(ctx context.Context, channelID string, failingSince time.Time, disabled string) error {
+	if disabled != "" {
+		return db.disableEndpoint(ctx, channelID, failingSince, disabled, time.Now()) // raises an event (events.go)
+	}
 	defer db.channels.drop(channelID)
 	res, err := db.write(ctx, db.q(`UPDATE channels SET failing_since = ?, webhook_disabled = ? WHERE id = ?`), msOrZero(failingSince), disabled, channelID)
 	return db.affected(res, err)

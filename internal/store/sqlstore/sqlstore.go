@@ -66,6 +66,11 @@ type DB struct {
 	channels   channelCache
 	ops        chan op // group commit queue; nil without group commit
 	writerDone chan struct{}
+
+	// Event webhooks: the subscriptions of each project, and what to call
+	// after events were written (subscriptions.go, events.go).
+	subs      subscriptionCache
+	eventHook eventHook
 }
 
 var _ store.Store = (*DB)(nil)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/confab/confab/internal/events"
 	"github.com/confab/confab/internal/store"
 )
 
@@ -37,6 +38,13 @@ func (db *DB) Accept(ctx context.Context, in store.Inbound) (store.Accepted, err
 	if in.Lease != nil {
 		owner, until = in.Lease.Owner, ms(in.Lease.Until)
 	}
+	// The events the message may raise (events.go): the project's
+	// subscriptions, cached.
+	subs, subErr := db.subscriptions(ctx, db.R, in.ProjectID)
+	if subErr != nil {
+		return acc, db.err(subErr)
+	}
+	raised := 0
 	var c store.Conversation
 	leased, queued := false, false
 	scan := func(row interface{ Scan(...any) error }, extra ...any) error {
@@ -53,7 +61,7 @@ func (db *DB) Accept(ctx context.Context, in store.Inbound) (store.Accepted, err
 		}
 		return acc, nil
 	}
-	if db.d.WritableCTE && in.UserID != nil && in.Run == nil && store.IdempotencyOf(ctx) == nil {
+	if db.d.WritableCTE && in.UserID != nil && in.Run == nil && store.IdempotencyOf(ctx) == nil && !subs.wants(events.MessageReceived) {
 		// One statement for a known user's conversation: next sequence
 		// number, message and turn job together, atomically.
 		acc.UserID = *in.UserID
@@ -70,7 +78,8 @@ func (db *DB) Accept(ctx context.Context, in store.Inbound) (store.Accepted, err
 		}
 	}
 	err := db.tx(ctx, func(tx *txn) error {
-		leased = false
+		leased, raised = false, 0
+		created := false
 		// The common case: a known user's conversation exists. Taking its
 		// next sequence number is the only write to it (the update is
 		// atomic and locks the row until commit, so concurrent messages of
@@ -93,10 +102,16 @@ func (db *DB) Accept(ctx context.Context, in store.Inbound) (store.Accepted, err
 			acc.UserID = uid
 			// Create the conversation on the user's first message here; a
 			// concurrent first message makes the insert a no-op.
-			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO conversations (id, project_id, channel_id, bot, user_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, user_id) DO NOTHING`),
-				store.NewID("conv"), in.ProjectID, in.ChannelID, in.Bot, uid, now, now); err != nil {
+			res, err := tx.ExecContext(ctx, db.q(`INSERT INTO conversations (id, project_id, channel_id, bot, user_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, user_id) DO NOTHING`),
+				store.NewID("conv"), in.ProjectID, in.ChannelID, in.Bot, uid, now, now)
+			if err != nil {
 				return err
 			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			created = n == 1
 			if err := scan(tx.QueryRowContext(ctx, next, now, in.ChannelID, uid)); err != nil {
 				return err
 			}
@@ -111,6 +126,14 @@ func (db *DB) Accept(ctx context.Context, in store.Inbound) (store.Accepted, err
 			acc.ConversationID, acc.Seq, in.Text, payload, now, acc.ConversationID).Scan(&queued); err != nil {
 			return err
 		}
+		if subs.wants(events.ConversationStarted) || subs.wants(events.MessageReceived) {
+			m := store.Message{ConversationID: c.ID, Seq: acc.Seq, Direction: "in", Text: in.Text, Payload: payload, CreatedAt: fromMS(now)}
+			n, err := db.acceptEvents(ctx, tx, subs, c, created, m)
+			if err != nil {
+				return err
+			}
+			raised += n
+		}
 		acc.Ran, acc.Outgoing = false, nil
 		if in.Run != nil && !queued {
 			// No other turn of the conversation is queued or running: this
@@ -118,9 +141,11 @@ func (db *DB) Accept(ctx context.Context, in store.Inbound) (store.Accepted, err
 			m := store.Message{ConversationID: c.ID, Seq: acc.Seq, Direction: "in", Text: in.Text, Payload: payload, CreatedAt: fromMS(now)}
 			if r, ok := in.Run(c, m); ok {
 				r.ConversationID = c.ID
-				if err := db.writeTurn(ctx, tx, r); err != nil {
+				ev := turnEvents{before: &c, set: subs}
+				if err := db.writeTurnRaising(ctx, tx, r, &ev); err != nil {
 					return err
 				}
+				raised += ev.raised
 				acc.Ran, acc.Outgoing = true, r.Outgoing
 				return db.keepAnswer(ctx, tx, acc)
 			}
@@ -139,6 +164,9 @@ func (db *DB) Accept(ctx context.Context, in store.Inbound) (store.Accepted, err
 	})
 	if err != nil {
 		return acc, err
+	}
+	if raised > 0 {
+		db.eventsWritten()
 	}
 	return done()
 }
@@ -284,8 +312,9 @@ func (db *DB) messages(ctx context.Context, q querier, query string, args ...any
 // CompleteTurn commits a turn: state, outgoing messages, their deliveries,
 // the handled mark, and the release (or removal) of the turn job.
 func (db *DB) CompleteTurn(ctx context.Context, r store.TurnResult) (requeued bool, err error) {
+	raised := 0
 	err = db.tx(ctx, func(tx *txn) error {
-		requeued = false
+		requeued, raised = false, 0
 		var owner string
 		err := tx.QueryRowContext(ctx, db.q(`SELECT lease_owner FROM turn_queue WHERE conversation_id = ? `+db.d.ForUpdate), r.ConversationID).Scan(&owner)
 		if err == sql.ErrNoRows || (err == nil && owner != r.Owner) {
@@ -294,9 +323,11 @@ func (db *DB) CompleteTurn(ctx context.Context, r store.TurnResult) (requeued bo
 		if err != nil {
 			return err
 		}
-		if err := db.writeTurn(ctx, tx, r); err != nil {
+		var ev turnEvents
+		if err := db.writeTurnRaising(ctx, tx, r, &ev); err != nil {
 			return err
 		}
+		raised = ev.raised
 		// Remove the job unless messages or commands came meanwhile; then
 		// release it.
 		res, err := tx.ExecContext(ctx, db.q(`DELETE FROM turn_queue WHERE conversation_id = ? AND NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = ? AND direction = 'in' AND seq > ?)
@@ -312,6 +343,9 @@ func (db *DB) CompleteTurn(ctx context.Context, r store.TurnResult) (requeued bo
 		_, err = tx.ExecContext(ctx, db.q(`UPDATE turn_queue SET lease_owner = '', lease_until = 0 WHERE conversation_id = ?`), r.ConversationID)
 		return err
 	})
+	if err == nil && raised > 0 {
+		db.eventsWritten()
+	}
 	return requeued, err
 }
 
@@ -320,6 +354,18 @@ func (db *DB) CompleteTurn(ctx context.Context, r store.TurnResult) (requeued bo
 // r.DeliveryLease asks and nothing older of the conversation waits), and
 // the turn's execution log (r.Log).
 func (db *DB) writeTurn(ctx context.Context, tx *txn, r store.TurnResult) error {
+	return db.writeTurnRaising(ctx, tx, r, nil)
+}
+
+// writeTurnRaising is writeTurn that also raises the turn's events
+// (events.go), told what ev knows (nil: nothing) and counting them in ev.
+func (db *DB) writeTurnRaising(ctx context.Context, tx *txn, r store.TurnResult, ev *turnEvents) error {
+	if ev == nil {
+		ev = &turnEvents{}
+	}
+	if err := db.turnBefore(ctx, tx, r, ev); err != nil {
+		return err
+	}
 	now := ms(r.Now)
 	// Write the new state and reserve the sequence numbers of the
 	// outgoing messages atomically (an inbound message may be accepted
@@ -336,6 +382,7 @@ func (db *DB) writeTurn(ctx context.Context, tx *txn, r store.TurnResult) error 
 			return err
 		}
 	}
+	first := last + 1 // the first outgoing message's sequence number
 	// Per-conversation FIFO: when something older waits to be delivered,
 	// nothing may go out before it, so the new deliveries queue, unless
 	// all that waits is held by the lease's owner, which sends the new
@@ -371,6 +418,9 @@ func (db *DB) writeTurn(ctx context.Context, tx *txn, r store.TurnResult) error 
 		if leaseOwner != "" {
 			d.LeasedUntil = fromMS(leaseUntil)
 		}
+	}
+	if err := db.raiseTurnEvents(ctx, tx, r, ev, projectID, first); err != nil {
+		return err
 	}
 	if len(r.Commands) > 0 {
 		return db.finishCommands(ctx, tx, r)
