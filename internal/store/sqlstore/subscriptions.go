@@ -14,8 +14,8 @@ import (
 // are reused. Every message asks whether its project subscribes to its
 // events; subscriptions change rarely. A change made through this process
 // is seen at once; one made by another process sharing the database is
-// seen within the TTL (events raised meanwhile go by the subscriptions as
-// they were).
+// seen within the TTL, give or take one read (events raised meanwhile go
+// by the subscriptions as they were).
 const SubscriptionCacheTTL = 2 * time.Second
 
 const subscriptionColumns = `id, project_id, url, events, description, secret, previous_secret, previous_until, disabled, failing_since, created_at, updated_at`
@@ -162,6 +162,10 @@ type subscriptionSet struct {
 	all   []store.Subscription
 	byTyp map[string][]store.Subscription
 	at    time.Time
+	// refreshing is set by the one caller that reads the project's
+	// subscriptions again once the set is older than the TTL; the others
+	// keep using the set meanwhile.
+	refreshing atomic.Bool
 }
 
 // wanting returns the subscriptions that want events of a type; none
@@ -195,16 +199,15 @@ type subscriptionCache struct {
 	gen atomic.Uint64
 }
 
-func (c *subscriptionCache) get(projectID string) (*subscriptionSet, bool) {
+// get returns a project's set and whether it is younger than the TTL;
+// nil when there is none.
+func (c *subscriptionCache) get(projectID string) (set *subscriptionSet, fresh bool) {
 	v, ok := c.m.Load(projectID)
 	if !ok {
 		return nil, false
 	}
-	set := v.(*subscriptionSet)
-	if time.Since(set.at) > SubscriptionCacheTTL {
-		return nil, false
-	}
-	return set, true
+	set = v.(*subscriptionSet)
+	return set, time.Since(set.at) <= SubscriptionCacheTTL
 }
 
 // put keeps a set read when the cache's generation was gen.
@@ -220,15 +223,21 @@ func (c *subscriptionCache) drop(projectID string) {
 }
 
 // subscriptions returns a project's subscriptions from the cache, reading
-// them through q when the cache has none or they are older than the TTL.
+// them through q when the cache has none, or when they are older than the
+// TTL and no other caller is reading them already (that one's read
+// replaces them; until then they serve).
 func (db *DB) subscriptions(ctx context.Context, q querier, projectID string) (*subscriptionSet, error) {
-	if set, ok := db.subs.get(projectID); ok {
-		return set, nil
+	old, fresh := db.subs.get(projectID)
+	if fresh || (old != nil && !old.refreshing.CompareAndSwap(false, true)) {
+		return old, nil
 	}
 	gen := db.subs.gen.Load()
 	at := time.Now()
 	subs, err := db.loadSubscriptions(ctx, q, projectID)
 	if err != nil {
+		if old != nil {
+			old.refreshing.Store(false) // the next caller tries again
+		}
 		return nil, err
 	}
 	set := newSubscriptionSet(subs, at)
