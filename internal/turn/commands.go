@@ -70,9 +70,10 @@ func sequence(msgs []store.Message, cmds []store.Command) []item {
 // heldMessage is called for a user message that comes while an operator
 // holds the conversation (flow.State.Held): the message is stored and
 // counted handled, and the bot does not read it; unpausing does not replay
-// it. This is where such a message's message.received event belongs. It
-// may be called more than once for one message (a turn worked out ahead,
-// or run again), so it must only add to the turn being worked out.
+// it. (Its message.received event is raised when it is accepted, paused
+// or not.) It may be called more than once for one message (a turn worked
+// out ahead, or run again), so whatever it adds must go into the turn
+// being worked out, never out of it.
 func (w *Worker) heldMessage(c store.Conversation, m store.Message) {
 	w.log.Debug("a message came while the conversation is paused: kept, not run", "conversation", c.ID, "seq", m.Seq)
 }
