@@ -17,7 +17,9 @@ import (
 //   - a call step carries how the call went: status (HTTP), latencyMs,
 //     error;
 //   - when a turn handled several messages (they came while a call ran),
-//     each message's steps start with {"kind": "message", "seq": N}.
+//     each message's steps start with {"kind": "message", "seq": N}; the
+//     steps of a steering command carried out in the turn start with its
+//     own "command" step (commands.go).
 //
 // The values of secrets are replaced by redact.Mask wherever they appear.
 
@@ -56,9 +58,9 @@ type callOutcome struct {
 // newTurnLog starts the log of a turn that handles msgs messages.
 func newTurnLog(msgs int) *turnLog { return &turnLog{several: msgs > 1} }
 
-// add records the trace of a message's run.
+// add records the trace of a message's run, or of a command's.
 func (l *turnLog) add(seq int64, trace flow.Trace) {
-	if l.several {
+	if l.several && (len(trace) == 0 || trace[0].Kind != stepCommand) {
 		l.steps = append(l.steps, messageStep{Kind: stepMessage, Seq: seq})
 	}
 	for i := 0; i < len(trace); i++ {

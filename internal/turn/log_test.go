@@ -3,6 +3,7 @@ package turn_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -267,4 +268,49 @@ func (b *blockingCalls) Execute(ctx context.Context, _ *flow.Call) *flow.CallRes
 	b.started <- struct{}{}
 	<-b.release
 	return &flow.CallResult{HTTP: &flow.HTTPResponse{Status: 200}}
+}
+
+// TestTurnLogsMarkMessagesAndCommands runs a turn that carries out
+// commands and a message that came while a call was in flight: each
+// message's steps start with a message mark, each command's with its
+// command step.
+func TestTurnLogsMarkMessagesAndCommands(t *testing.T) {
+	t.Parallel()
+	g := newGate()
+	r := newRig(t, loadBots(t, "desk"), g, turn.Config{})
+	r.unblock = g.open
+	ch := r.channel(t, "web", "desk")
+	r.start(t)
+	first := r.accept(t, ch, store.Inbound{Text: "hello"})
+	r.waitHandled(t, first.ConversationID, first.Seq)
+	conv, uid := first.ConversationID, first.UserID
+	r.accept(t, ch, store.Inbound{Text: "slow", UserID: &uid})
+	g.waitEntered(t)
+	pause := r.submit(t, ch, conv, store.Command{Kind: store.CommandPause})
+	kept := r.accept(t, ch, store.Inbound{Text: "are you there?", UserID: &uid})
+	trigger := r.submit(t, ch, conv, store.Command{Kind: store.CommandTrigger, Block: "greet"})
+	g.open()
+	r.waitCommand(t, conv, trigger.Command.ID)
+
+	logs, steps := r.turnLogs(t, conv)
+	last := len(logs) - 1
+	if last < 0 || logs[last].Seq != trigger.Command.Seq {
+		t.Fatalf("logs %+v, want the last turn's at the trigger's seq %d", logs, trigger.Command.Seq)
+	}
+	var marks []string
+	for _, s := range steps[last] {
+		switch s.Kind {
+		case "message":
+			marks = append(marks, fmt.Sprint("message ", s.Seq))
+		case "command":
+			marks = append(marks, "command "+s.Detail)
+		}
+	}
+	want := []string{"command paused: messages are kept, the bot does not answer", fmt.Sprint("message ", kept.Seq), "command jump to greet"}
+	if strings.Join(marks, " | ") != strings.Join(want, " | ") || steps[last][0].Kind != "command" {
+		t.Errorf("the marks of the turn's parts: %q, want %q\n%s", marks, want, logs[last].Trace)
+	}
+	if pause.Command.Seq >= kept.Seq || kept.Seq >= trigger.Command.Seq {
+		t.Fatalf("sequence: pause %d, message %d, trigger %d", pause.Command.Seq, kept.Seq, trigger.Command.Seq)
+	}
 }
