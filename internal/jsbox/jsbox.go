@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"modernc.org/quickjs"
@@ -34,9 +35,19 @@ const (
 	MaxFetches = 5
 	// MaxFetchBodyBytes caps the body of a fetch request and of its answer.
 	MaxFetchBodyBytes = 1 << 20
+	// MaxArrayLength is the longest array (or array-like object, or
+	// string) the Array methods, TypedArray.prototype.set and
+	// JSON.stringify work on: QuickJS runs some of them without checking
+	// the time (see prelude.js).
+	MaxArrayLength = 1 << 18
 	// DefaultMaxRuns is how many scripts a Box made by New runs at once
 	// when Config.MaxRuns is zero.
 	DefaultMaxRuns = 8
+	// abandonAfter is how long past its budget Run waits for a script
+	// stuck in a built-in function that does not check the time. Then it
+	// answers with a time-out and lets the script finish on its own; the
+	// script keeps its slot until it does.
+	abandonAfter = 100 * time.Millisecond
 )
 
 // Error classes of a failed run (CallResult.ErrClass). A fetch that fails
@@ -109,12 +120,13 @@ func (b *Box) Run(ctx context.Context, c *flow.Call, fetch flow.Executor) *flow.
 		budget = DefaultTimeout
 	}
 	budget = min(budget, MaxTimeout)
+	release := func() {}
 	if b != nil && b.slots != nil {
 		wait := time.NewTimer(budget)
 		select {
 		case b.slots <- struct{}{}:
 			wait.Stop()
-			defer func() { <-b.slots }()
+			release = func() { <-b.slots }
 		case <-wait.C:
 			return &flow.CallResult{Err: fmt.Sprintf("no free slot to run the script within %s", budget), ErrClass: ClassBusy, Latency: time.Since(start)}
 		case <-ctx.Done():
@@ -129,13 +141,37 @@ func (b *Box) Run(ctx context.Context, c *flow.Call, fetch flow.Executor) *flow.
 	if memory <= 0 {
 		memory = DefaultMemoryLimit
 	}
-	res := runScript(ctx, c, budget, memory, fetch)
+	done := make(chan *flow.CallResult, 1)
+	go func() {
+		defer release()
+		runScript(ctx, c, budget, memory, fetch, done)
+	}()
+	hard := time.NewTimer(budget + abandonAfter)
+	defer hard.Stop()
+	var res *flow.CallResult
+	select {
+	case res = <-done:
+	case <-hard.C:
+		res = &flow.CallResult{Err: fmt.Sprintf("the script ran longer than %s (in a built-in function that does not check the time)", budget), ErrClass: ClassTimeout}
+	}
 	res.Latency = time.Since(start)
 	return res
 }
 
 //go:embed prelude.js
 var prelude string
+
+// preludeCode is the prelude compiled to bytecode once per process: a run
+// then loads it instead of parsing it, which is most of what a fresh
+// runtime would otherwise cost.
+var preludeCode = sync.OnceValues(func() ([]byte, error) {
+	vm, err := quickjs.NewVM()
+	if err != nil {
+		return nil, err
+	}
+	defer vm.Close()
+	return vm.Compile(prelude, quickjs.EvalGlobal)
+})
 
 // failure is a classified error of a run.
 type failure struct {
@@ -162,16 +198,24 @@ type run struct {
 	fatal     *failure          // a limit a host function enforced
 }
 
-func runScript(ctx context.Context, c *flow.Call, budget time.Duration, memory int64, fetch flow.Executor) *flow.CallResult {
+// runScript runs one script and sends its result to done; the runtime is
+// freed after the result is sent, so that the caller need not wait for it.
+func runScript(ctx context.Context, c *flow.Call, budget time.Duration, memory int64, fetch flow.Executor, done chan<- *flow.CallResult) {
 	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 	r := &run{ctx: ctx, call: c, fetch: fetch, memory: memory, budget: budget}
 	r.deadline, _ = ctx.Deadline()
+	defer func() {
+		if r.vm != nil {
+			r.vm.Close()
+		}
+	}()
 	res, f := r.run()
 	if f != nil {
-		return &flow.CallResult{Err: f.msg, ErrClass: f.class}
+		done <- &flow.CallResult{Err: f.msg, ErrClass: f.class}
+		return
 	}
-	return &flow.CallResult{Code: res}
+	done <- &flow.CallResult{Code: res}
 }
 
 func (r *run) run() (*flow.CodeResult, *failure) {
@@ -185,8 +229,7 @@ func (r *run) run() (*flow.CodeResult, *failure) {
 	if err != nil {
 		return nil, &failure{ClassInternal, "cannot start a JavaScript runtime: " + err.Error()}
 	}
-	defer vm.Close()
-	r.vm = vm
+	r.vm = vm // closed by runScript
 	vm.SetMemoryLimit(uintptr(r.memory))
 	vm.SetMaxStackSize(StackSlots)
 	vm.SetCanBlock(false)
@@ -199,7 +242,11 @@ func (r *run) run() (*flow.CodeResult, *failure) {
 	if f := r.arm(); f != nil {
 		return nil, f
 	}
-	report, err := vm.EvalValue(prelude, quickjs.EvalGlobal)
+	code, err := preludeCode()
+	if err != nil {
+		return nil, &failure{ClassInternal, "compiling the prelude: " + err.Error()}
+	}
+	report, err := vm.EvalBytecodeValue(code)
 	if err != nil {
 		return nil, r.failed(err)
 	}
@@ -309,7 +356,8 @@ func (r *run) classify(e jsError) *failure {
 		// QuickJS throws null when it runs out of memory while it makes
 		// the out-of-memory error itself.
 		return &failure{ClassMemory, fmt.Sprintf("the script ran out of memory (the limit is %s), or threw null", mib(r.memory))}
-	case e.Name == "InternalError" && (e.Message == "out of memory" || e.Message == "string too long"):
+	case e.Name == "InternalError" && (e.Message == "out of memory" || e.Message == "string too long"),
+		e.Name == "RangeError" && e.Message == "BigInt is too large to allocate":
 		return &failure{ClassMemory, fmt.Sprintf("the script ran out of memory (the limit is %s)", mib(r.memory))}
 	case (e.Name == "InternalError" || e.Name == "SyntaxError" || e.Name == "RangeError") && e.Message == "stack overflow":
 		return &failure{ClassStack, "the script nested calls too deeply (stack overflow)"}
@@ -410,7 +458,7 @@ func contextJSON(req *flow.CodeRequest) (string, error) {
 		"conversation": orEmpty(req.Conversation),
 		"channel":      req.Channel,
 		"env":          orEmpty(req.Env),
-		"limits":       map[string]int{"vars": MaxVarsBytes, "message": MaxSayBytes},
+		"limits":       map[string]int{"vars": MaxVarsBytes, "message": MaxSayBytes, "array": MaxArrayLength},
 	})
 	if err != nil {
 		return "", fmt.Errorf("the variables cannot be written as JSON: %w", err)

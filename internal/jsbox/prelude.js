@@ -42,10 +42,232 @@
   const ctx = parse(hostContext());
   const varsLimit = ctx.limits.vars;
   const messageLimit = ctx.limits.message;
+  const arrayLimit = ctx.limits.array;
+
+  const ObjectOf = Object;
+  const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+  const getPrototypeOf = Object.getPrototypeOf;
+  const RangeErr = RangeError;
+  const BoxedNumber = Number;
+  const BoxedString = String;
+  const BoxedBoolean = Boolean;
+  const isConcatSpreadable = Symbol.isConcatSpreadable;
+
+  // The engine checks the time only when JavaScript runs or calls a
+  // function. A few built-ins loop without doing either: the Array
+  // methods over the holes of a sparse array (or over an array-like
+  // object) whose length is huge, the default comparison of sort, and
+  // JSON.stringify over a sparse array. Left alone, [].indexOf.call({length:
+  // 2**53-1}, 1) would run for days whatever the time-out. So those
+  // methods refuse to work on more than arrayLimit elements, the length
+  // they see is one the script cannot change under them (Proxy is gone,
+  // and a length getter is refused), the default comparisons are written
+  // in JavaScript, and concat, flat and flatMap are written in JavaScript.
+  delete global.Proxy;
 
   function define(name, value) {
     defineProperty(global, name, { value: value, writable: true, configurable: true, enumerable: false });
   }
+
+  function defineIndex(target, i, value) {
+    defineProperty(target, i, { value: value, writable: true, enumerable: true, configurable: true });
+  }
+
+  function tooLong(what, n) {
+    return new RangeErr(what + ": the sandbox handles at most " + arrayLimit + " elements, not " + n);
+  }
+
+  // lengthOf returns the length a built-in will read from o, checked
+  // against arrayLimit. The length must be a number held in a data
+  // property (own or inherited): a getter, or an object with valueOf,
+  // could answer differently when the built-in reads it again.
+  function lengthOf(what, o) {
+    if (o === null || o === undefined) throw new TypeErr(what + " called on " + o);
+    if (typeof o === "string") {
+      if (o.length > arrayLimit) throw tooLong(what, o.length);
+      return o.length;
+    }
+    for (let p = ObjectOf(o); p !== null; p = getPrototypeOf(p)) {
+      const d = getOwnPropertyDescriptor(p, "length");
+      if (d === undefined) continue;
+      if (!("value" in d)) throw new TypeErr(what + ": the sandbox does not read a length through a getter");
+      const v = d.value;
+      if (v === undefined) return 0;
+      if (typeof v !== "number") throw new TypeErr(what + ": the length must be a number");
+      const n = v > 0 ? (v === Infinity ? 2 ** 53 - 1 : v - (v % 1)) : 0;
+      if (n > arrayLimit) throw tooLong(what, n);
+      return n;
+    }
+    return 0;
+  }
+
+  function wrap(proto, name, body) {
+    const native = proto[name];
+    if (typeof native !== "function") return;
+    const f = body(native);
+    defineProperty(f, "name", { value: name, configurable: true });
+    defineProperty(f, "length", { value: native.length, configurable: true });
+    defineProperty(proto, name, { value: f, writable: true, enumerable: false, configurable: true });
+  }
+
+  function compareAsStrings(x, y) {
+    const a = toString(x);
+    const b = toString(y);
+    return a < b ? -1 : (a > b ? 1 : 0);
+  }
+
+  function compareNumbers(x, y) {
+    if (x !== x) return y !== y ? 0 : 1;
+    if (y !== y) return -1;
+    if (x < y) return -1;
+    if (x > y) return 1;
+    if (typeof x === "number" && x === 0 && y === 0) {
+      const nx = 1 / x < 0;
+      const ny = 1 / y < 0;
+      return nx === ny ? 0 : (nx ? -1 : 1);
+    }
+    return 0;
+  }
+
+  const ArrayProto = Array.prototype;
+  const guarded = ["copyWithin", "every", "fill", "filter", "find", "findIndex", "findLast", "findLastIndex",
+    "forEach", "includes", "indexOf", "join", "lastIndexOf", "map", "reduce", "reduceRight", "reverse",
+    "shift", "slice", "some", "splice", "toLocaleString", "toReversed", "toSpliced", "unshift", "with"];
+  for (let i = 0; i < guarded.length; i++) {
+    const name = guarded[i];
+    wrap(ArrayProto, name, (native) => function () {
+      lengthOf("Array.prototype." + name, this);
+      return apply(native, this, arguments);
+    });
+  }
+  for (const name of ["sort", "toSorted"]) {
+    wrap(ArrayProto, name, (native) => function (compare) {
+      lengthOf("Array.prototype." + name, this);
+      return apply(native, this, [compare === undefined ? compareAsStrings : compare]);
+    });
+  }
+  const TypedArrayProto = getPrototypeOf(Uint8Array.prototype);
+  for (const name of ["sort", "toSorted"]) {
+    wrap(TypedArrayProto, name, (native) => function (compare) {
+      return apply(native, this, [compare === undefined ? compareNumbers : compare]);
+    });
+  }
+  const isView = ArrayBuffer.isView;
+  wrap(TypedArrayProto, "set", (native) => function (source) {
+    if (!isView(source)) lengthOf("TypedArray.prototype.set", source);
+    return apply(native, this, arguments);
+  });
+
+  // flatten is FlattenIntoArray of the standard, in JavaScript.
+  function flatten(what, target, source, sourceLen, start, depth, mapper, thisArg) {
+    let at = start;
+    for (let i = 0; i < sourceLen; i++) {
+      if (!(i in source)) continue;
+      let el = source[i];
+      if (mapper !== undefined) el = apply(mapper, thisArg, [el, i, source]);
+      if (depth > 0 && isArray(el)) {
+        at = flatten(what, target, el, lengthOf(what, el), at, depth - 1);
+      } else {
+        if (at >= arrayLimit) throw tooLong(what, at + 1);
+        defineIndex(target, at, el);
+        at++;
+      }
+    }
+    return at;
+  }
+  wrap(ArrayProto, "flat", () => function () {
+    const len = lengthOf("Array.prototype.flat", this);
+    const o = ObjectOf(this);
+    const d = arguments[0] === undefined ? 1 : +arguments[0];
+    const out = [];
+    flatten("Array.prototype.flat", out, o, len, 0, d !== d ? 0 : d);
+    return out;
+  });
+  wrap(ArrayProto, "flatMap", () => function (mapper, thisArg) {
+    const len = lengthOf("Array.prototype.flatMap", this);
+    const o = ObjectOf(this);
+    if (typeof mapper !== "function") throw new TypeErr("Array.prototype.flatMap: the mapper is not a function");
+    const out = [];
+    flatten("Array.prototype.flatMap", out, o, len, 0, 1, mapper, thisArg);
+    return out;
+  });
+  wrap(ArrayProto, "concat", () => function () {
+    lengthOf("Array.prototype.concat", this);
+    const out = [];
+    let n = 0;
+    for (let a = -1; a < arguments.length; a++) {
+      const e = a < 0 ? ObjectOf(this) : arguments[a];
+      let spread = false;
+      if (e !== null && (typeof e === "object" || typeof e === "function")) {
+        const s = e[isConcatSpreadable];
+        spread = s !== undefined ? !!s : isArray(e);
+      }
+      if (spread) {
+        const len = lengthOf("Array.prototype.concat", e);
+        if (n + len > arrayLimit) throw tooLong("Array.prototype.concat", n + len);
+        for (let k = 0; k < len; k++, n++) {
+          if (k in e) defineIndex(out, n, e[k]);
+        }
+      } else {
+        if (n >= arrayLimit) throw tooLong("Array.prototype.concat", n + 1);
+        defineIndex(out, n, e);
+        n++;
+      }
+    }
+    out.length = n;
+    return out;
+  });
+
+  // The JSON.stringify the script sees (and the read-back uses) refuses
+  // arrays longer than arrayLimit: its replacer runs for every value, in
+  // JavaScript, so the time limit holds all along.
+  function checkJSONValue(v) {
+    if (isArray(v) && v.length > arrayLimit) throw tooLong("JSON.stringify", v.length);
+  }
+  function isBoxed(v) {
+    return v instanceof BoxedNumber || v instanceof BoxedString || v instanceof BoxedBoolean;
+  }
+  function guardedStringify(value, replacer, space) {
+    let fn;
+    if (typeof replacer === "function") {
+      fn = function (k, v) {
+        const r = apply(replacer, this, [k, v]);
+        checkJSONValue(r);
+        return r;
+      };
+    } else if (isArray(replacer)) {
+      const names = [];
+      const len = lengthOf("JSON.stringify", replacer);
+      for (let i = 0; i < len; i++) {
+        const x = replacer[i];
+        let name;
+        if (typeof x === "string") name = x;
+        else if (typeof x === "number" || isBoxed(x)) name = toString(x);
+        else continue;
+        let dup = false;
+        for (let j = 0; j < names.length; j++) if (names[j] === name) dup = true;
+        if (!dup) names[names.length] = name;
+      }
+      fn = function (k, v) {
+        checkJSONValue(v);
+        if (v === null || typeof v !== "object" || isArray(v) || isBoxed(v)) return v;
+        const o = {};
+        for (let i = 0; i < names.length; i++) {
+          const x = v[names[i]];
+          if (x !== undefined) defineProperty(o, names[i], { value: x, writable: true, enumerable: true, configurable: true });
+        }
+        return o;
+      };
+    } else {
+      fn = function (k, v) {
+        checkJSONValue(v);
+        return v;
+      };
+    }
+    return stringify(value, fn, space);
+  }
+  defineProperty(guardedStringify, "name", { value: "stringify", configurable: true });
+  defineProperty(JSON, "stringify", { value: guardedStringify, writable: true, enumerable: false, configurable: true });
 
   // FetchError is what a failed fetch rejects with: name "FetchError",
   // message, and class (the error class: "blocked", "timeout", ...).
@@ -101,7 +323,7 @@
     if (message === null || typeof message !== "object") {
       throw new TypeErr("say: give a text or a message object, not " + (message === null ? "null" : typeof message));
     }
-    const json = stringify(message);
+    const json = guardedStringify(message);
     if (typeof json !== "string") {
       throw new TypeErr("say: the message cannot be written as JSON");
     }
@@ -151,13 +373,13 @@
       if (typeof b === "string") {
         req.body = b;
       } else if (typeof b === "object") {
-        req.body = stringify(b);
+        req.body = guardedStringify(b);
         req.json = true;
       } else {
         req.body = toString(b);
       }
     }
-    const answer = parse(hostFetch(stringify(req)));
+    const answer = parse(hostFetch(guardedStringify(req)));
     if (answer.error !== undefined) throw new FetchError(answer.error, answer.class);
     return new Response(answer, url);
   }
@@ -227,7 +449,7 @@
           out.message = cut(message);
         } else {
           let json;
-          try { json = stringify(e); } catch (_) { json = undefined; }
+          try { json = guardedStringify(e); } catch (_) { json = undefined; }
           out.message = typeof json === "string" ? "the script threw " + cut(json) : "the script threw an object";
         }
         out.line = lineOf(stack);
@@ -251,19 +473,19 @@
   // {...}}.
   return function report() {
     if (state === 0) return "{\"state\":\"running\"}";
-    if (state === 2) return stringify({ state: "error", error: describe(error) });
+    if (state === 2) return guardedStringify({ state: "error", error: describe(error) });
     const v = global.vars;
     if (v === null || typeof v !== "object" || isArray(v)) {
-      return stringify({ state: "vars", error: { name: "TypeError", message: "vars must be an object, not " + (v === null ? "null" : isArray(v) ? "a list" : typeof v), line: 0 } });
+      return guardedStringify({ state: "vars", error: { name: "TypeError", message: "vars must be an object, not " + (v === null ? "null" : isArray(v) ? "a list" : typeof v), line: 0 } });
     }
     let json;
     try {
-      json = stringify(v);
+      json = guardedStringify(v);
     } catch (e) {
-      return stringify({ state: "vars", error: describe(e) });
+      return guardedStringify({ state: "vars", error: describe(e) });
     }
     if (typeof json !== "string") {
-      return stringify({ state: "vars", error: { name: "TypeError", message: "vars cannot be written as JSON", line: 0 } });
+      return guardedStringify({ state: "vars", error: { name: "TypeError", message: "vars cannot be written as JSON", line: 0 } });
     }
     if (json.length > varsLimit) return "{\"state\":\"large\",\"size\":" + json.length + "}";
     return "{\"state\":\"ok\",\"vars\":" + json + "}";

@@ -1,0 +1,3 @@
+// expect: memory
+const keep = []
+for (;;) keep.push(new ArrayBuffer(1 << 20))

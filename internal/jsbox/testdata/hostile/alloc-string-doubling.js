@@ -1,0 +1,3 @@
+// expect: memory
+let s = "x"
+for (;;) s += s

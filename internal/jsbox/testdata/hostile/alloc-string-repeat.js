@@ -1,0 +1,2 @@
+// expect: memory
+vars.s = "x".repeat(2 ** 28)

@@ -1,0 +1,3 @@
+// expect: memory
+let x = 3n
+for (;;) x = x * x

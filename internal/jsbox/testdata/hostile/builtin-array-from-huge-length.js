@@ -1,0 +1,2 @@
+// expect: memory
+vars.n = Array.from({ length: 2 ** 32 - 1 }).length

@@ -1,0 +1,5 @@
+// expect: exception
+// message: at most 262144 elements
+const a = []
+a.length = 2 ** 32 - 1
+a.forEach((x) => { vars.seen = x })

@@ -1,0 +1,4 @@
+// expect: exception
+// message: reading vars back
+vars.list = []
+vars.list.length = 2 ** 32 - 1

@@ -1,0 +1,3 @@
+// expect: exception
+// message: not an http or https URL
+await fetch("file:///etc/passwd")

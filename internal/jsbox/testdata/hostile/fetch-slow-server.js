@@ -1,0 +1,3 @@
+// expect: timeout
+// fetch: loopback
+await fetch(env.SERVER + "/slow")

@@ -1,0 +1,3 @@
+// expect: exception
+// message: goto
+goto({ toString() { return "start" } })

@@ -1,0 +1,3 @@
+// expect: timeout
+// An endless chain of microtasks: each await queues the next job.
+for (;;) await null

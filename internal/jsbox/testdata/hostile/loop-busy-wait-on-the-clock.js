@@ -1,0 +1,3 @@
+// expect: timeout
+const end = Date.now() + 60000
+while (Date.now() < end) {}

@@ -1,0 +1,2 @@
+// expect: timeout
+for (;;) { vars.n = (vars.n || 0) + 1 }

@@ -1,0 +1,2 @@
+// expect: timeout
+try { throw new Error("first") } finally { while (true) {} }

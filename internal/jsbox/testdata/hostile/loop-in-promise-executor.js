@@ -1,0 +1,2 @@
+// expect: timeout
+await new Promise(() => { while (true) {} })

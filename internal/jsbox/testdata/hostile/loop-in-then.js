@@ -1,0 +1,2 @@
+// expect: timeout
+await Promise.resolve().then(() => { for (;;) {} })

@@ -1,0 +1,3 @@
+// expect: exception
+// message: nothing will settle
+await new Promise(() => {})

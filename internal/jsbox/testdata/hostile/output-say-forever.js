@@ -1,0 +1,2 @@
+// expect: output
+for (;;) say("hi")

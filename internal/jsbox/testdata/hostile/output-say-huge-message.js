@@ -1,0 +1,2 @@
+// expect: output
+say({ text: "x".repeat(1 << 20) })

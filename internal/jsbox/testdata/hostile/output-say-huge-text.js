@@ -1,0 +1,2 @@
+// expect: output
+say("x".repeat(70 * 1024))

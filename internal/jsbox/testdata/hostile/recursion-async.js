@@ -1,0 +1,3 @@
+// expect: stack
+async function f() { return await f() }
+await f()

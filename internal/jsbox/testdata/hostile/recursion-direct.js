@@ -1,0 +1,3 @@
+// expect: stack
+function f(n) { return f(n + 1) + 1 }
+f(0)

@@ -1,0 +1,2 @@
+// expect: stack
+vars.v = JSON.parse("[".repeat(100000) + "]".repeat(100000))

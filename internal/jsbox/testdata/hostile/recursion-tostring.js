@@ -1,0 +1,4 @@
+// expect: stack
+const o = {}
+o.toString = () => "" + o
+vars.s = String(o)

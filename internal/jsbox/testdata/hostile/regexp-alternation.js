@@ -1,0 +1,2 @@
+// expect: timeout
+/^(a|a)*$/.test("a".repeat(60) + "b")

@@ -1,0 +1,2 @@
+// expect: timeout
+vars.out = ("x".repeat(64) + "y").replace(/(x+x+)+z/g, "-")

@@ -1,0 +1,3 @@
+// expect: exception
+// message: 42
+await Promise.reject(42)

@@ -1,0 +1,3 @@
+// expect: exception
+// message: symbol
+throw Symbol("boom")

@@ -1,0 +1,3 @@
+// expect: timeout
+// Reading what was thrown runs its getter, inside the budget.
+throw { get message() { for (;;) {} } }

@@ -1,0 +1,3 @@
+// expect: exception
+// message: a plain string
+throw "a plain string"

@@ -1,0 +1,3 @@
+// expect: exception
+// message: reading vars back
+vars.self = vars

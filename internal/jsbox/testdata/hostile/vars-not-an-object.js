@@ -1,0 +1,3 @@
+// expect: exception
+// message: vars must be an object
+vars = 42

@@ -1,0 +1,2 @@
+// expect: output
+vars.big = "x".repeat(300 * 1024)
