@@ -16,6 +16,7 @@ import (
 	"github.com/confab/confab/internal/block"
 	"github.com/confab/confab/internal/bot"
 	"github.com/confab/confab/internal/flow"
+	"github.com/confab/confab/internal/jsbox"
 )
 
 func chatCmd(kinds *block.Registry) *cobra.Command {
@@ -211,11 +212,21 @@ func jsonOf(v any) string {
 	return string(data)
 }
 
-// chatExecutor does not reach the outside world: it says which call a block
-// would make and fails it, so the block's on_error is taken.
+// chatExecutor runs code blocks in the JavaScript sandbox, and does not
+// otherwise reach the outside world: it says which HTTP call a block (or a
+// script's fetch) would make and fails it, so the block's on_error is
+// taken (or the fetch rejects).
 type chatExecutor struct{ out io.Writer }
 
-func (x chatExecutor) Execute(_ context.Context, c *flow.Call) *flow.CallResult {
+func (x chatExecutor) Execute(ctx context.Context, c *flow.Call) *flow.CallResult {
+	if c.Code != nil {
+		return (*jsbox.Box)(nil).Run(ctx, c, x)
+	}
+	if c.Kind == "code" && c.HTTP != nil {
+		msg := fmt.Sprintf("confab chat makes no requests: the script of block %q would fetch %s %s", c.Block, c.HTTP.Method, c.HTTP.URL)
+		fmt.Fprintf(x.out, "(%s; the fetch fails)\n", msg)
+		return &flow.CallResult{Err: msg, ErrClass: "unsupported"}
+	}
 	what := c.Kind
 	if c.HTTP != nil {
 		what = c.HTTP.Method + " " + c.HTTP.URL

@@ -89,6 +89,21 @@ func TestChatReportsOutsideWorldBlocks(t *testing.T) {
 	}
 }
 
+func TestChatRunsCodeBlocksWithoutRequests(t *testing.T) {
+	t.Parallel()
+	_, out, _ := runCLI(t, "hi\nwhen will my order arrive\n#1234\n/vars\n", "chat",
+		"--env", "ORDERS_URL=https://orders.example", "../../bots/orders.yaml")
+	for _, want := range []string{
+		`(confab chat makes no requests: the script of block "estimate" would fetch GET https://orders.example/orders/1234/eta; the fetch fails)`,
+		"Something went wrong on our side",
+		`  error = "unsupported: fetch: confab chat makes no requests: the script of block \"estimate\" would fetch GET https://orders.example/orders/1234/eta"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 func TestChatWaitAndHandoverCommands(t *testing.T) {
 	t.Parallel()
 	_, out, _ := runCLI(t, "hi\norder again\n/callback {\"status\":\"paid\",\"amount\":9,\"currency\":\"EUR\"}\ntalk to a human\nhello?\n/unpause\n", "chat", "../../bots/orders.yaml")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/confab/confab/internal/bot"
 	"github.com/confab/confab/internal/flow"
+	"github.com/confab/confab/internal/jsbox"
 )
 
 // DefaultNow is the clock at a test's first message when the file does not
@@ -275,8 +276,13 @@ type fixtures struct {
 	failures []string
 }
 
-// Execute answers an HTTP call from the first fixture that matches it.
-func (f *fixtures) Execute(_ context.Context, c *flow.Call) *flow.CallResult {
+// Execute answers an HTTP call from the first fixture that matches it, and
+// runs a code call in the JavaScript sandbox, whose fetch requests are
+// HTTP calls answered the same way.
+func (f *fixtures) Execute(ctx context.Context, c *flow.Call) *flow.CallResult {
+	if c.Code != nil {
+		return (*jsbox.Box)(nil).Run(ctx, c, f)
+	}
 	if c.HTTP == nil {
 		msg := fmt.Sprintf("block %q (%s) needs the %s runner, which confab test does not have yet", c.Block, c.Kind, c.Kind)
 		f.failures = append(f.failures, msg)

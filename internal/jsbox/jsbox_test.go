@@ -385,7 +385,9 @@ func TestBoxCapsConcurrentRuns(t *testing.T) {
 	box := jsbox.New(jsbox.Config{MaxRuns: 1})
 	hold := &blocking{entered: make(chan struct{}), release: make(chan struct{})}
 	first := make(chan *flow.CallResult)
-	go func() { first <- box.Run(context.Background(), code(`await fetch("https://example.com/"); vars.first = true`), hold) }()
+	go func() {
+		first <- box.Run(context.Background(), code(`await fetch("https://example.com/"); vars.first = true`), hold)
+	}()
 	<-hold.entered // the first run holds the only slot
 
 	c := code(`vars.second = true`)
