@@ -30,4 +30,16 @@
 // becomes a CallResult with an error class (the Class constants, or the
 // class of a fetch that failed and was not caught), and a run that fails
 // keeps nothing: no variables, no messages, no goto.
+//
+// QuickJS checks for an interrupt only while it runs JavaScript or calls a
+// function, and a few built-ins loop without doing either: the Array
+// methods over the holes of a huge sparse array or array-like object, the
+// default comparison of sort, JSON.stringify over a sparse array. The
+// prelude (prelude.js, trusted code that runs before the script) guards
+// them: they refuse more than MaxArrayLength elements, read lengths the
+// script cannot change under them (Proxy is removed), and compare in
+// JavaScript. Whatever a built-in still does, Run answers at most
+// abandonAfter past the budget; a run it leaves behind finishes on its
+// own, still holding its slot. The hostile corpus in testdata/hostile
+// holds the scripts this was measured against.
 package jsbox
