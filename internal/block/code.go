@@ -11,6 +11,7 @@ import (
 
 	"github.com/confab/confab/internal/bot"
 	"github.com/confab/confab/internal/flow"
+	"github.com/confab/confab/internal/jsbox"
 )
 
 // DefaultCodeTimeout and MaxCodeTimeout bound a code block's run.
@@ -34,9 +35,17 @@ type codeKind struct{}
 func (codeKind) Doc() string    { return "Runs sandboxed JavaScript over the conversation's variables." }
 func (codeKind) NewConfig() any { return &CodeConfig{} }
 
-// Check verifies the timeout.
+// Check verifies the timeout and that the script compiles (it is not
+// run).
 func (c *CodeConfig) Check(ck *bot.Checker, b *bot.Block) {
 	checkTimeout(ck, c.Timeout, MaxCodeTimeout)
+	var se *jsbox.SyntaxError
+	switch err := jsbox.CheckSyntax(c.Script); {
+	case errors.As(err, &se):
+		ck.Errorf(b.Pos, "the script of block %q does not compile: %v", b.ID, se)
+	case err != nil:
+		ck.Warnf(b.Pos, "the script of block %q could not be checked: %v", b.ID, err)
+	}
 }
 
 func (codeKind) Enter(t *flow.Turn, b *bot.Block) flow.Outcome {

@@ -86,6 +86,10 @@ func TestKindsCheckTheirBlocks(t *testing.T) {
 			`15:14: timeout 11s is too long; the most is 10s`,
 			`20:14: timeout 1m0s is too long; the most is 30s`,
 		}},
+		{"code.yaml", []string{
+			`9:3: the script of block "typo" does not compile: line 2: SyntaxError: expecting ')'`,
+			`17:14: timeout 11s is too long; the most is 10s`,
+		}},
 		{"function.yaml", []string{
 			`11:3: block "unknown" calls function "get_ordr", which is not declared under functions (did you mean "get_order"?)`,
 			`15:3: block "bad_params" does not give the required parameter "order_id" of function "get_order"`,
