@@ -30,8 +30,8 @@ test:
 
 # Each request decoder for a few seconds (as in CI).
 fuzz:
-	for t in FuzzDecodeSendRequest FuzzDecodeChannelRequest FuzzDecodeTokenRequest FuzzDecodeKinds; do \
-		go test -run '^$$' -fuzz "^$$t\$$" -fuzztime 4s ./internal/api/ || exit 1; done
+	for t in FuzzDecodeSendRequest FuzzDecodeChannelRequest FuzzDecodeTokenRequest FuzzDecodeKinds FuzzDecodeWebhookRequest FuzzDecodeWebhookUpdate FuzzDecodeOperatorMessage FuzzDecodeSessionRequest FuzzDecodeTriggerRequest FuzzDecodeParseRequest; do \
+		go test -run '^$$' -fuzz "^$$t\$$" -fuzztime 3s ./internal/api/ || exit 1; done
 
 bots: build
 	bin/confab validate bots/

@@ -135,3 +135,38 @@ func FuzzDecodeKinds(f *testing.F) {
 		`{"when":"yesterday"}`,
 	)
 }
+
+func FuzzDecodeOperatorMessage(f *testing.F) {
+	fuzzDecode[operatorMessage](f, false,
+		`{"text":"Ana here, let me check.","as":"agent","adminID":7}`,
+		`{"rich":{"text":"Pick one","quick_replies":["a","b"]},"as":"bot"}`,
+		`{"text":"hi","as":"agent","adminID":"7"}`,
+		`{"text":"hi","text":"again"}`,
+	)
+}
+
+func FuzzDecodeSessionRequest(f *testing.F) {
+	fuzzDecode[sessionRequest](f, false,
+		`{"vars":{"name":"Kim","plan":null,"n":3}}`,
+		`{"vars":{"a":{"b":[1,2,{"c":true}]}}}`,
+		`{"vars":{"a":1,"a":2}}`,
+		`{"vars":[]}`,
+	)
+}
+
+func FuzzDecodeTriggerRequest(f *testing.F) {
+	fuzzDecode[triggerRequest](f, false,
+		`{"block":"menu"}`,
+		`{"block":"checkout","vars":{"coupon":"WELCOME"}}`,
+		`{"block":7}`,
+		`{"Block":"menu"}`,
+	)
+}
+
+func FuzzDecodeParseRequest(f *testing.F) {
+	fuzzDecode[parseRequest](f, true,
+		`{"bot":"pizza","text":"I'd like a large pizza"}`,
+		`{"bot":"pizza","text":""}`,
+		`{"bot":"pizza","text":"hi","lang":"en"}`,
+	)
+}

@@ -23,6 +23,7 @@ import (
 	"github.com/confab/confab/internal/config"
 	"github.com/confab/confab/internal/events"
 	"github.com/confab/confab/internal/flow"
+	"github.com/confab/confab/internal/jsbox"
 	"github.com/confab/confab/internal/ratelimit"
 	"github.com/confab/confab/internal/safehttp"
 	"github.com/confab/confab/internal/store"
@@ -226,8 +227,11 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	if n, ok := s.(interface{ OnEvents(func()) }); ok {
 		n.OnEvents(deliverer.Wake) // events written go out at once
 	}
-	turns := turn.New(s, bots, action.Executor{Client: client.HTTPClient()}, log, turn.Config{}, deliverer)
+	// Scripts of code blocks run in QuickJS, a few at once (jsbox's limits).
+	exec := action.Executor{Client: client.HTTPClient(), Scripts: jsbox.New(jsbox.Config{})}
+	turns := turn.New(s, bots, exec, log, turn.Config{}, deliverer)
 	server := api.New(api.Deps{Store: s, Bots: bots, Log: log, Metrics: metrics, Prepare: turns.Prepare, Accepted: turns.Accepted, Replayed: deliverer.Wake,
+		PrepareCommand: turns.PrepareCommand, Submitted: turns.Submitted,
 		TestWebhook: func(ctx context.Context, c store.Channel) api.TestResult {
 			return testWebhook(ctx, client.HTTPClient(), c)
 		},
@@ -248,9 +252,16 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	}
 
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{}, 2)
-	go func() { turns.Run(work); done <- struct{}{} }()
-	go func() { deliverer.Run(work); done <- struct{}{} }()
+	// The workers, and the sweeps of expired idempotent answers and old
+	// execution logs; each returns when work ends.
+	workers := []func(context.Context){turns.Run, deliverer.Run, server.SweepKeptAnswers,
+		func(ctx context.Context) {
+			SweepTurnLogs(ctx, s, LogRetention{MaxAge: cfg.LogRetention, Keep: cfg.LogKeep}, log, time.Now)
+		}}
+	done := make(chan struct{}, len(workers))
+	for _, run := range workers {
+		go func() { run(work); done <- struct{}{} }()
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpServer.Serve(ln) }()
 
@@ -258,8 +269,9 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	case <-ctx.Done():
 	case err := <-serveErr:
 		stopWork()
-		<-done
-		<-done
+		for range workers {
+			<-done
+		}
 		return err
 	}
 	log.Info("stopping: new requests get 503, turns in flight finish")
@@ -268,7 +280,7 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	defer cancel()
 	_ = httpServer.Shutdown(shutdown)
 	stopWork()
-	for range 2 {
+	for range workers {
 		select {
 		case <-done:
 		case <-shutdown.Done():

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,6 +46,13 @@ type Config struct {
 	// ShutdownTimeout bounds the wait for turns in flight on SIGTERM;
 	// default 30s (CONFAB_SHUTDOWN_TIMEOUT).
 	ShutdownTimeout time.Duration
+	// LogRetention is how long the execution logs of turns are kept;
+	// default 30 days (CONFAB_LOG_RETENTION, file key log_retention).
+	LogRetention time.Duration
+	// LogKeep, when above 0, also keeps at most this many execution logs
+	// per conversation; default 0, no such limit (CONFAB_LOG_KEEP,
+	// log_keep).
+	LogKeep int
 	// LogFormat is text or json; default text (CONFAB_LOG_FORMAT,
 	// --log-format).
 	LogFormat string
@@ -87,7 +95,7 @@ func Load(environ []string) (Config, error) {
 // Default returns the defaults.
 func Default() Config {
 	return Config{Addr: "127.0.0.1:8080", DataDir: "./data", BotsDir: "./bots", RetrySchedule: DefaultRetrySchedule,
-		ShutdownTimeout: 30 * time.Second, LogFormat: "text", Env: map[string]string{}, Secrets: map[string]string{},
+		ShutdownTimeout: 30 * time.Second, LogRetention: 30 * 24 * time.Hour, LogFormat: "text", Env: map[string]string{}, Secrets: map[string]string{},
 		RateLimits: ratelimit.Plans{Default: ratelimit.DefaultPlan()}}
 }
 
@@ -128,6 +136,18 @@ func (c *Config) ApplyEnv(environ []string) error {
 				errs = append(errs, fmt.Errorf("CONFAB_SHUTDOWN_TIMEOUT: %w", err))
 			}
 			c.ShutdownTimeout = d
+		case name == "CONFAB_LOG_RETENTION":
+			d, err := time.ParseDuration(value)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("CONFAB_LOG_RETENTION: %w", err))
+			}
+			c.LogRetention = d
+		case name == "CONFAB_LOG_KEEP":
+			n, err := strconv.Atoi(value)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("CONFAB_LOG_KEEP: %w", err))
+			}
+			c.LogKeep = n
 		case name == "CONFAB_LOG_FORMAT":
 			c.LogFormat = value
 		case strings.HasPrefix(name, "CONFAB_ENV_") && len(name) > len("CONFAB_ENV_"):
@@ -189,6 +209,12 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("shutdown timeout must be more than zero"))
+	}
+	if c.LogRetention <= 0 {
+		errs = append(errs, errors.New("log retention must be more than zero"))
+	}
+	if c.LogKeep < 0 {
+		errs = append(errs, errors.New("log keep must not be negative"))
 	}
 	for i, ch := range c.Channels {
 		errs = append(errs, ch.validate(i)...)

@@ -197,3 +197,27 @@ func TestRateLimitPlansFromTheFile(t *testing.T) {
 		t.Errorf("a channel on a plan that does not exist: %v", err)
 	}
 }
+
+func TestLogRetention(t *testing.T) {
+	t.Parallel()
+	if c := Default(); c.LogRetention != 30*24*time.Hour || c.LogKeep != 0 {
+		t.Errorf("defaults: retention %s keep %d, want 720h and 0", c.LogRetention, c.LogKeep)
+	}
+	path := filepath.Join(t.TempDir(), "confab.yaml")
+	if err := os.WriteFile(path, []byte("log_retention: 168h\nlog_keep: 50\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load([]string{"CONFAB_CONFIG=" + path})
+	if err != nil || c.LogRetention != 168*time.Hour || c.LogKeep != 50 {
+		t.Fatalf("from the file: %s %d %v", c.LogRetention, c.LogKeep, err)
+	}
+	c, err = Load([]string{"CONFAB_CONFIG=" + path, "CONFAB_LOG_RETENTION=24h", "CONFAB_LOG_KEEP=5"})
+	if err != nil || c.LogRetention != 24*time.Hour || c.LogKeep != 5 {
+		t.Fatalf("the environment over the file: %s %d %v", c.LogRetention, c.LogKeep, err)
+	}
+	for _, env := range []string{"CONFAB_LOG_RETENTION=a month", "CONFAB_LOG_RETENTION=0s", "CONFAB_LOG_KEEP=-1", "CONFAB_LOG_KEEP=many"} {
+		if c, err := Load([]string{env}); err == nil && c.Validate() == nil {
+			t.Errorf("%s was accepted", env)
+		}
+	}
+}

@@ -31,6 +31,8 @@ type fileConfig struct {
 	AllowNet      []string          `yaml:"allow_net"`
 	RetrySchedule []string          `yaml:"retry_schedule"`
 	Shutdown      *string           `yaml:"shutdown_timeout"`
+	LogRetention  *string           `yaml:"log_retention"`
+	LogKeep       *int              `yaml:"log_keep"`
 	LogFormat     *string           `yaml:"log_format"`
 	Env           map[string]string `yaml:"env"`
 	Channels      []ChannelSpec     `yaml:"channels"`
@@ -87,6 +89,16 @@ func (c *Config) ApplyFile(path string) error {
 			return fmt.Errorf("%s: shutdown_timeout: %w", path, err)
 		}
 		c.ShutdownTimeout = d
+	}
+	if f.LogRetention != nil {
+		d, err := time.ParseDuration(*f.LogRetention)
+		if err != nil {
+			return fmt.Errorf("%s: log_retention: %w", path, err)
+		}
+		c.LogRetention = d
+	}
+	if f.LogKeep != nil {
+		c.LogKeep = *f.LogKeep
 	}
 	for k, v := range f.Env {
 		c.Env[k] = v
