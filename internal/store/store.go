@@ -268,6 +268,9 @@ type Inbound struct {
 	// turn to the queue (a turn that makes calls must not wait inside a
 	// transaction). It must be quick, and may be called more than once.
 	Run func(c Conversation, m Message) (TurnResult, bool)
+	// After, when set, is called once when Accept returns, with what it
+	// returns (committed or not), before it returns.
+	After func(Accepted, error)
 }
 
 // Accepted says where an inbound message was stored.

@@ -36,6 +36,11 @@ func (w *Worker) PrepareCommand(sub *store.Submission, ch store.Channel) {
 // a message: the deliveries of a command that ran go to the outbox; a turn
 // leased to this worker starts now; else the worker looks for work.
 func (w *Worker) Submitted(sub store.Submitted) {
+	if sub.Ran {
+		conv := sub.Command.ConversationID
+		w.handing.begin(conv)(func() { w.handOver(conv, sub.Outgoing) })
+		return
+	}
 	w.Accepted(store.Accepted{ConversationID: sub.Command.ConversationID, Turn: sub.Turn, Ran: sub.Ran, Outgoing: sub.Outgoing})
 }
 

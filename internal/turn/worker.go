@@ -121,6 +121,7 @@ func (w *Worker) Prepare(in *store.Inbound, ch store.Channel) {
 			pre, preSt, ok = w.compute(ch, e.conv, &e.st, []store.Message{{ConversationID: e.conv.ID, Text: in.Text, CreatedAt: in.Now}}, nil, nil)
 		}
 	}
+	var handed func(hand func())
 	in.Run = func(c store.Conversation, m store.Message) (store.TurnResult, bool) {
 		r, st := pre, preSt
 		if !ok || !bytes.Equal(c.State, prev) || c.HandledSeq >= m.Seq {
@@ -136,7 +137,25 @@ func (w *Worker) Prepare(in *store.Inbound, ch store.Channel) {
 			c.State, c.HandledSeq, c.Status = r.State, m.Seq, r.Status
 			w.spec.put(key, committed{conv: c, st: st})
 		}
+		if handed == nil {
+			// Registered here, in the order of the conversation's
+			// commits (one writer on SQLite, the conversation's row lock
+			// on PostgreSQL), not when the request's goroutine gets back:
+			// two messages of one user sent at once hand their replies
+			// over in the order they committed.
+			handed = w.handing.begin(c.ID)
+		}
 		return r, true
+	}
+	in.After = func(acc store.Accepted, err error) {
+		if handed == nil {
+			return
+		}
+		if err != nil || !acc.Ran {
+			handed(nil)
+			return
+		}
+		handed(func() { w.handOver(acc.ConversationID, acc.Outgoing) })
 	}
 }
 
@@ -192,7 +211,7 @@ func (s *speculation) put(key string, c committed) {
 func (w *Worker) Accepted(acc store.Accepted) {
 	switch {
 	case acc.Ran:
-		w.handing.begin(acc.ConversationID)(func() { w.handOver(acc.ConversationID, acc.Outgoing) })
+		// Handed over by the Inbound's After (Prepare), in commit order.
 	case acc.Turn != nil:
 		if !w.start(*acc.Turn) {
 			// Stopping: the lease runs out and the next start (or another

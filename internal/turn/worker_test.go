@@ -651,3 +651,47 @@ func TestInlineTurnsFollowTheStoredState(t *testing.T) {
 		t.Errorf("replies %q, want %q (a worker started from a state it had not seen committed?)", got, want)
 	}
 }
+
+// Messages of one user sent at once run inline one after the other; their
+// replies reach the outbox in the order the turns committed, whichever
+// request gets back first.
+func TestInlineHandOversFollowTheCommits(t *testing.T) {
+	t.Parallel()
+	bots := loadBots(t, "counter")
+	r := newRig(t, bots, nil, turn.Config{})
+	r.outbox.lease = time.Minute
+	ch := r.channel(t, "web", "counter")
+	send := func(text string) {
+		in := store.Inbound{ProjectID: project, ChannelID: ch.ID, Bot: ch.Bot, SenderID: "u1", Text: text, Now: time.Now()}
+		r.worker.Prepare(&in, ch)
+		acc, err := r.store.Accept(context.Background(), in)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		r.worker.Accepted(acc)
+	}
+	send("hello")
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Add(1)
+		go func() { defer wg.Done(); send(fmt.Sprint("m", i)) }()
+	}
+	wg.Wait()
+	r.outbox.mu.Lock()
+	defer r.outbox.mu.Unlock()
+	var last int64
+	n := 0
+	for _, ds := range r.outbox.handed {
+		for _, d := range ds {
+			n++
+			if d.Seq <= last {
+				t.Errorf("delivery #%d (seq %d) was handed over after seq %d", n, d.Seq, last)
+			}
+			last = d.Seq
+		}
+	}
+	if n != 40 {
+		t.Errorf("%d deliveries handed over, want 40 (all leased: nothing else was pending)", n)
+	}
+}

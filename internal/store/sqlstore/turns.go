@@ -25,6 +25,14 @@ const returnConversation = `id, project_id, channel_id, bot, user_id,
 // here (in.Lease) runs without another read. It keeps the context's
 // idempotent answer, with the Accepted as the effect's result.
 func (db *DB) Accept(ctx context.Context, in store.Inbound) (store.Accepted, error) {
+	acc, err := db.accept(ctx, in)
+	if in.After != nil {
+		in.After(acc, err)
+	}
+	return acc, err
+}
+
+func (db *DB) accept(ctx context.Context, in store.Inbound) (store.Accepted, error) {
 	var acc store.Accepted
 	now := ms(in.Now)
 	var payload []byte
