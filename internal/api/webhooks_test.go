@@ -256,11 +256,15 @@ func TestEventWebhooksEndToEnd(t *testing.T) {
 	if disabledAt < 17 {
 		t.Fatalf("no delivery.failed for the disabled webhook after the reply that found it gone: %v", eventTypes(got))
 	}
+	gotAll := slices.Clone(got)
 	got = slices.Delete(got, disabledAt, disabledAt+1)
 	same := func(what string, want, got []string) {
 		t.Helper()
 		if !slices.Equal(want, got) {
 			t.Errorf("%s:\n got %v\nwant %v", what, got, want)
+			for _, e := range gotAll {
+				t.Logf("received %s %s", e.Type, e.Data)
+			}
 		}
 	}
 	same("the events of the subscription to everything", []string{
