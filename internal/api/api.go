@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -177,13 +178,37 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	w, r = s.trackRates(w, r)
 	rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-	s.mux.ServeHTTP(rw, r)
+	if _, p := s.mux.Handler(r); p == "" {
+		s.unmatched(rw, r)
+	} else {
+		s.mux.ServeHTTP(rw, r)
+	}
 	pattern := r.Pattern
 	if pattern == "" {
 		pattern = "unmatched"
 	}
 	s.Metrics.requests.WithLabelValues(pattern, strconv.Itoa(rw.status)).Inc()
 	s.Metrics.latency.WithLabelValues(pattern).Observe(time.Since(start).Seconds())
+}
+
+// unmatched answers a request no route takes, in problem+json like every
+// other error: 405 with Allow when the path has routes for other methods,
+// else 404.
+func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, p := s.mux.Handler(probe); p != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeProblem(w, http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+strings.Join(allow, ", "), "")
+		return
+	}
+	writeProblem(w, http.StatusNotFound, "no route "+r.Method+" "+r.URL.Path+"; the routes are in /v1/openapi.json and on /docs", "")
 }
 
 type statusWriter struct {

@@ -506,3 +506,29 @@ func metric(t *testing.T, body []byte, series string) float64 {
 	}
 	return -1
 }
+
+// A request no route takes is answered in problem+json too: 405 with Allow
+// for a known path, 404 otherwise.
+func TestUnmatchedRequestsAreProblems(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, tc := range []struct {
+		method, path string
+		status       int
+		allow        string
+	}{
+		{"GET", "/v1/nope", http.StatusNotFound, ""},
+		{"GET", "/", http.StatusNotFound, ""},
+		{"PUT", "/v1/channels", http.StatusMethodNotAllowed, "GET, POST"},
+		{"POST", "/healthz", http.StatusMethodNotAllowed, "GET"},
+	} {
+		a := e.do(t, tc.method, tc.path, "", nil)
+		if a.status != tc.status || a.header.Get("Content-Type") != "application/problem+json" || a.header.Get("Allow") != tc.allow {
+			t.Errorf("%s %s = %d %q Allow %q, want %d problem+json Allow %q: %s", tc.method, tc.path, a.status,
+				a.header.Get("Content-Type"), a.header.Get("Allow"), tc.status, tc.allow, a.body)
+		}
+		if m := a.json(t); m["status"] != float64(tc.status) || m["detail"] == "" {
+			t.Errorf("%s %s: body %s", tc.method, tc.path, a.body)
+		}
+	}
+}
