@@ -78,6 +78,9 @@ type Submission struct {
 	// or false to leave it to the queue (a command that makes calls). It
 	// must be quick, and may be called more than once.
 	Run func(c Conversation, cmd Command) (TurnResult, bool)
+	// After, when set, is called once when SubmitCommand returns, with
+	// what it returns (committed or not), before it returns.
+	After func(Submitted, error)
 }
 
 // Submitted says where a command was stored.

@@ -26,9 +26,26 @@ import (
 func (w *Worker) PrepareCommand(sub *store.Submission, ch store.Channel) {
 	now := sub.Command.CreatedAt
 	sub.Lease = &store.Lease{Owner: w.cfg.Owner, Now: now, Until: now.Add(w.cfg.Lease)}
+	// The hand-over is registered inside the transaction, in commit
+	// order, as for messages (Prepare).
+	var handed func(hand func())
 	sub.Run = func(c store.Conversation, cmd store.Command) (store.TurnResult, bool) {
 		r, _, ok := w.compute(ch, c, nil, nil, []store.Command{cmd}, nil)
+		if ok && handed == nil {
+			handed = w.handing.begin(c.ID)
+		}
 		return r, ok
+	}
+	sub.After = func(done store.Submitted, err error) {
+		if handed == nil {
+			return
+		}
+		if err != nil || !done.Ran {
+			handed(nil)
+			return
+		}
+		conv := done.Command.ConversationID
+		handed(func() { w.handOver(conv, done.Outgoing) })
 	}
 }
 
@@ -37,9 +54,7 @@ func (w *Worker) PrepareCommand(sub *store.Submission, ch store.Channel) {
 // leased to this worker starts now; else the worker looks for work.
 func (w *Worker) Submitted(sub store.Submitted) {
 	if sub.Ran {
-		conv := sub.Command.ConversationID
-		w.handing.begin(conv)(func() { w.handOver(conv, sub.Outgoing) })
-		return
+		return // handed over by the Submission's After (PrepareCommand), in commit order
 	}
 	w.Accepted(store.Accepted{ConversationID: sub.Command.ConversationID, Turn: sub.Turn, Ran: sub.Ran, Outgoing: sub.Outgoing})
 }

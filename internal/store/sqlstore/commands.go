@@ -23,6 +23,14 @@ type commandBody struct {
 // keeps the context's idempotent answer, with the store.Submitted as the
 // effect's result.
 func (db *DB) SubmitCommand(ctx context.Context, sub store.Submission) (store.Submitted, error) {
+	out, err := db.submitCommand(ctx, sub)
+	if sub.After != nil {
+		sub.After(out, err)
+	}
+	return out, err
+}
+
+func (db *DB) submitCommand(ctx context.Context, sub store.Submission) (store.Submitted, error) {
 	var out store.Submitted
 	cmd := sub.Command
 	body, err := json.Marshal(commandBody{Message: cmd.Message, As: cmd.As, AdminID: cmd.AdminID, Block: cmd.Block, Vars: cmd.Vars})
