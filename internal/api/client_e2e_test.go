@@ -32,6 +32,14 @@ const e2eAdminToken = "cfb_admin_e2e-0123456789abcdef0123456789abcdef"
 // retry schedule of 20 ms and 40 ms. It returns the server's URL.
 func startApp(t *testing.T) string {
 	t.Helper()
+	return serveApp(t, nil)
+}
+
+// serveApp runs `confab serve` in the test process with the settings of
+// startApp changed by tune (may be nil), and stops it when the test ends.
+// It returns the server's URL.
+func serveApp(t *testing.T, tune func(*config.Config)) string {
+	t.Helper()
 	cfg := config.Default()
 	cfg.Addr = "127.0.0.1:0"
 	cfg.DataDir = t.TempDir()
@@ -39,6 +47,9 @@ func startApp(t *testing.T) string {
 	cfg.AdminToken = e2eAdminToken
 	cfg.AllowNet = []string{"127.0.0.1/32"}
 	cfg.RetrySchedule = []time.Duration{20 * time.Millisecond, 40 * time.Millisecond}
+	if tune != nil {
+		tune(&cfg)
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))

@@ -1,10 +1,8 @@
 package api_test
 
 import (
-	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -15,7 +13,6 @@ import (
 	"time"
 
 	"github.com/confab/confab/client"
-	"github.com/confab/confab/internal/app"
 	"github.com/confab/confab/internal/config"
 	"github.com/confab/confab/internal/ratelimit"
 	"github.com/confab/confab/internal/testkit"
@@ -62,33 +59,12 @@ const lookupSecret = "sk-e2e-fedcba9876543210"
 // shop at shopURL as env.SHOP_URL and lookupSecret as secret.KEY.
 func startReadApp(t *testing.T, dir, shopURL string) string {
 	t.Helper()
-	cfg := config.Default()
-	cfg.Addr = "127.0.0.1:0"
-	cfg.DataDir = t.TempDir()
-	cfg.BotsDir = dir
-	cfg.AdminToken = e2eAdminToken
-	cfg.AllowNet = []string{"127.0.0.1/32"}
-	cfg.Env = map[string]string{"SHOP_URL": shopURL}
-	cfg.Secrets = map[string]string{"KEY": lookupSecret}
-	cfg.RateLimits = ratelimit.Plans{}
-	ctx, cancel := context.WithCancel(context.Background())
-	ready, done := make(chan string, 1), make(chan error, 1)
-	go func() {
-		done <- app.Serve(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard, func(addr string) { ready <- addr })
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("the server stopped with %v", err)
-		}
+	return serveApp(t, func(cfg *config.Config) {
+		cfg.BotsDir = dir
+		cfg.Env = map[string]string{"SHOP_URL": shopURL}
+		cfg.Secrets = map[string]string{"KEY": lookupSecret}
+		cfg.RateLimits = ratelimit.Plans{}
 	})
-	select {
-	case addr := <-ready:
-		return "http://" + addr
-	case err := <-done:
-		t.Fatalf("the server did not start: %v", err)
-	}
-	return ""
 }
 
 // TestReadingConversationsThroughTheClient runs a bot that makes a call

@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -15,7 +13,6 @@ import (
 	"time"
 
 	"github.com/confab/confab/client"
-	"github.com/confab/confab/internal/app"
 	"github.com/confab/confab/internal/config"
 	"github.com/confab/confab/internal/ratelimit"
 	"github.com/confab/confab/internal/store"
@@ -28,34 +25,10 @@ import (
 // server's URL.
 func startEventsApp(t *testing.T) string {
 	t.Helper()
-	cfg := config.Default()
-	cfg.Addr = "127.0.0.1:0"
-	cfg.DataDir = t.TempDir()
-	cfg.BotsDir = "testdata/eventbots"
-	cfg.AdminToken = e2eAdminToken
-	cfg.AllowNet = []string{"127.0.0.1/32"}
-	cfg.RetrySchedule = []time.Duration{20 * time.Millisecond, 40 * time.Millisecond}
-	cfg.RateLimits = ratelimit.Plans{}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ready, done := make(chan string, 1), make(chan error, 1)
-	go func() { done <- app.Serve(ctx, cfg, log, io.Discard, func(addr string) { ready <- addr }) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("the server stopped with %v", err)
-		}
+	return serveApp(t, func(cfg *config.Config) {
+		cfg.BotsDir = "testdata/eventbots"
+		cfg.RateLimits = ratelimit.Plans{}
 	})
-	select {
-	case addr := <-ready:
-		return "http://" + addr
-	case err := <-done:
-		t.Fatalf("the server did not start: %v", err)
-	}
-	return ""
 }
 
 // receivedEvent is an event a receiver took, with its hit.

@@ -112,7 +112,14 @@ func (db *DB) RecordAttempt(ctx context.Context, a store.Attempt, next store.Del
 // ListDeliveries returns a channel's deliveries with their attempts,
 // newest first.
 func (db *DB) ListDeliveries(ctx context.Context, projectID, channelID string, limit int) ([]store.Delivery, error) {
-	rows, err := db.read(ctx, db.q(`SELECT `+deliveryColumns+` FROM deliveries WHERE project_id = ? AND channel_id = ? ORDER BY created_at DESC, seq DESC LIMIT ?`), projectID, channelID, limit)
+	return db.listDeliveries(ctx, `channel_id = ? ORDER BY created_at DESC, seq DESC`, projectID, channelID, limit)
+}
+
+// listDeliveries returns a project's deliveries that match where (a
+// condition on one column with its ORDER BY), at most limit, each with its
+// attempts.
+func (db *DB) listDeliveries(ctx context.Context, where, projectID, key string, limit int) ([]store.Delivery, error) {
+	rows, err := db.read(ctx, db.q(`SELECT `+deliveryColumns+` FROM deliveries WHERE project_id = ? AND `+where+` LIMIT ?`), projectID, key, limit)
 	if err != nil {
 		return nil, db.err(err)
 	}

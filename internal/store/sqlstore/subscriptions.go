@@ -111,30 +111,7 @@ func (db *DB) SetSubscriptionHealth(ctx context.Context, id string, failingSince
 // ListSubscriptionDeliveries returns a subscription's deliveries with
 // their attempts, newest first.
 func (db *DB) ListSubscriptionDeliveries(ctx context.Context, projectID, subscriptionID string, limit int) ([]store.Delivery, error) {
-	rows, err := db.read(ctx, db.q(`SELECT `+deliveryColumns+` FROM deliveries WHERE project_id = ? AND subscription_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`),
-		projectID, subscriptionID, limit)
-	if err != nil {
-		return nil, db.err(err)
-	}
-	var out []store.Delivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			rows.Close()
-			return nil, db.err(err)
-		}
-		out = append(out, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, db.err(err)
-	}
-	for i := range out {
-		if out[i].History, err = db.attempts(ctx, out[i].ID); err != nil {
-			return nil, db.err(err)
-		}
-	}
-	return out, nil
+	return db.listDeliveries(ctx, `subscription_id = ? ORDER BY created_at DESC, id DESC`, projectID, subscriptionID, limit)
 }
 
 // loadSubscriptions reads a project's subscriptions through q (the read
