@@ -48,19 +48,18 @@ func (db *DB) submitCommand(ctx context.Context, sub store.Submission) (store.Su
 		// until commit: whoever queues or drops its turn job holds it too.
 		var c store.Conversation
 		var created, updated int64
-		var staleQueued bool
 		err := tx.QueryRowContext(ctx, db.q(`UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE project_id = ? AND id = ? RETURNING `+returnConversation),
 			now, cmd.ProjectID, cmd.ConversationID).Scan(&c.ID, &c.ProjectID, &c.ChannelID, &c.Bot, &c.UserID, &c.SenderID, &c.State, &c.Status,
-			&c.HandledSeq, &created, &updated, &cmd.Seq, &staleQueued)
+			&c.HandledSeq, &created, &updated, &cmd.Seq)
 		if err != nil {
 			return err
 		}
 		c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
 		cmd.Status = store.CommandPending
 		// Whether a turn is queued or running is read by this later
-		// statement: on PostgreSQL the update's RETURNING sees other
+		// statement: on PostgreSQL the update's RETURNING would see other
 		// tables as they were when it started, before it waited for the
-		// row (staleQueued).
+		// row.
 		var queued bool
 		if err := tx.QueryRowContext(ctx, db.q(`INSERT INTO commands (id, project_id, conversation_id, seq, kind, body, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)
 			RETURNING EXISTS (SELECT 1 FROM turn_queue WHERE conversation_id = ?)`),

@@ -16,8 +16,7 @@ import (
 // one conversation: the columns scanConversation reads, then last_seq.
 const returnConversation = `id, project_id, channel_id, bot, user_id,
 	COALESCE((SELECT sender_id FROM users u WHERE u.project_id = conversations.project_id AND u.id = conversations.user_id), ''),
-	state, status, handled_seq, created_at, updated_at, last_seq,
-	EXISTS (SELECT 1 FROM turn_queue q WHERE q.conversation_id = conversations.id)`
+	state, status, handled_seq, created_at, updated_at, last_seq`
 
 // Accept stores an inbound message, its user, its conversation and its
 // turn job in one transaction. The statement that takes the message's
@@ -57,7 +56,7 @@ func (db *DB) accept(ctx context.Context, in store.Inbound) (store.Accepted, err
 	leased, queued := false, false
 	scan := func(row interface{ Scan(...any) error }, extra ...any) error {
 		var created, updated int64
-		err := row.Scan(append([]any{&c.ID, &c.ProjectID, &c.ChannelID, &c.Bot, &c.UserID, &c.SenderID, &c.State, &c.Status, &c.HandledSeq, &created, &updated, &acc.Seq, &queued}, extra...)...)
+		err := row.Scan(append([]any{&c.ID, &c.ProjectID, &c.ChannelID, &c.Bot, &c.UserID, &c.SenderID, &c.State, &c.Status, &c.HandledSeq, &created, &updated, &acc.Seq}, extra...)...)
 		c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
 		acc.ConversationID = c.ID
 		return err
