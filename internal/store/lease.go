@@ -2,12 +2,17 @@ package store
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
 // KeepLease calls renew every third of length until the returned stop is
-// called (stop returns once no renewal runs any more), so that work that runs long keeps its lease while a process that
-// died loses its leases within one length. renew gets a context bounded to
+// called (stop returns once no renewal runs any more; calling it again does
+// nothing), so that work that runs long keeps its lease while a process
+// that died loses its leases within one length. Stop it before the commit
+// that ends the lease: a renewal racing that commit would find the lease
+// gone and report a conflict. The last renewal was at most a third of
+// length before, so the lease still holds for the commit. renew gets a context bounded to
 // a third of length and the time the lease should now last until; onErr
 // (may be nil) hears its failures.
 func KeepLease(length time.Duration, now func() time.Time, renew func(ctx context.Context, until time.Time) error, onErr func(error)) (stop func()) {
@@ -30,5 +35,6 @@ func KeepLease(length time.Duration, now func() time.Time, renew func(ctx contex
 			}
 		}
 	}()
-	return func() { close(done); <-exited }
+	var once sync.Once
+	return func() { once.Do(func() { close(done); <-exited }) }
 }

@@ -274,10 +274,7 @@ func (w *Worker) start(t store.Turn) bool {
 		w.sem <- struct{}{}
 		defer func() { <-w.sem }()
 		// A turn in flight finishes even when the server stops.
-		stop := w.keepLease(t.Conversation.ID)
-		more := w.runTurn(context.Background(), t)
-		stop()
-		if more {
+		if more := w.runTurn(context.Background(), t); more {
 			w.Wake()
 		}
 	}()
@@ -299,6 +296,8 @@ func (w *Worker) keepLease(conversationID string) (stop func()) {
 // came while it ran.
 func (w *Worker) runTurn(ctx context.Context, t store.Turn) (more bool) {
 	c := t.Conversation
+	stopLease := w.keepLease(c.ID)
+	defer stopLease()
 	ch, err := w.store.ChannelByID(ctx, c.ChannelID)
 	if err != nil {
 		w.log.Error("loading the channel", "conversation", c.ID, "channel", c.ChannelID, "err", err)
@@ -311,6 +310,7 @@ func (w *Worker) runTurn(ctx context.Context, t store.Turn) (more bool) {
 		return true // the lease runs out and another try comes
 	}
 	r.ConversationID, r.Owner = c.ID, w.cfg.Owner
+	stopLease()
 	handed := w.handing.begin(c.ID)
 	requeued, err := w.store.CompleteTurn(ctx, r)
 	if err != nil {

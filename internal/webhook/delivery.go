@@ -233,7 +233,7 @@ func (d *Deliverer) sendLeased(del store.Delivery) bool {
 			return false
 		}
 	}
-	return d.run(ctx, del)
+	return d.attempt(ctx, del)
 }
 
 // Queued says that a conversation's deliveries wait in the queue. They may
@@ -248,14 +248,6 @@ func (d *Deliverer) Queued(conversationID string) {
 	}
 	d.mu.Unlock()
 	d.Wake()
-}
-
-// run attempts a leased delivery, keeping its lease while it runs, and
-// reports whether it was delivered.
-func (d *Deliverer) run(ctx context.Context, del store.Delivery) bool {
-	stop := d.keepLease(del.ID)
-	defer stop()
-	return d.attempt(ctx, del)
 }
 
 // Wake tells the deliverer that deliveries wait; it never blocks.
@@ -311,10 +303,12 @@ func (d *Deliverer) keepLease(id string) (stop func()) {
 		func(err error) { d.log.Warn("renewing a delivery's lease", "delivery", id, "err", err) })
 }
 
-// attempt makes one attempt of a delivery and records it, and reports
-// whether it was delivered. A delivery to a disabled endpoint is
-// dead-lettered without a request.
+// attempt makes one attempt of a delivery and records it, keeping its
+// lease while the POST runs, and reports whether it was delivered. A
+// delivery to a disabled endpoint is dead-lettered without a request.
 func (d *Deliverer) attempt(ctx context.Context, del store.Delivery) bool {
+	stopLease := d.keepLease(del.ID)
+	defer stopLease()
 	start := d.now()
 	res := Result{}
 	ep, err := d.endpoints.Endpoint(ctx, del)
@@ -335,6 +329,7 @@ func (d *Deliverer) attempt(ctx context.Context, del store.Delivery) bool {
 		next = store.DeliveryUpdate{Status: store.DeliveryDead, NextAt: start}
 	}
 	a := store.Attempt{DeliveryID: del.ID, Owner: d.cfg.Owner, At: start, Status: res.Status, Latency: res.Latency, Error: res.Err, Excerpt: res.Excerpt}
+	stopLease()
 	if err := d.store.RecordAttempt(ctx, a, next); err != nil {
 		d.log.Error("recording a delivery attempt", "delivery", del.ID, "err", err)
 		return false
