@@ -27,6 +27,7 @@ func TestKeepLeaseRenewsUntilStopped(t *testing.T) {
 		func(err error) { mu.Lock(); errs = append(errs, err); mu.Unlock() })
 	time.Sleep(75 * time.Millisecond)
 	stop()
+	stop() // a second stop (a deferred one after an early one) does nothing
 	mu.Lock()
 	n := len(untils)
 	mu.Unlock()
