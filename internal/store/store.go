@@ -271,6 +271,22 @@ type Inbound struct {
 	// After, when set, is called once when Accept returns, with what it
 	// returns (committed or not), before it returns.
 	After func(Accepted, error)
+	// Guess, when set with Run and UserID, is what Run returns when the
+	// conversation still stands as Guess.Prior: a store whose writes run
+	// one at a time (SQLite) may then take the message's number and write
+	// the turn's state in one statement, guarded by that state, and call
+	// Run with the conversation as Prior says it is.
+	Guess *Guess
+}
+
+// Guess is a turn worked out before Accept's transaction (Inbound.Guess).
+type Guess struct {
+	// Prior is the conversation the turn was worked out from; its State
+	// must be the stored state byte for byte for the guess to hold.
+	Prior Conversation
+	// Result is the turn Run returns from Prior (State, Status, Outgoing,
+	// Now, DeliveryLease and Log are read).
+	Result TurnResult
 }
 
 // Accepted says where an inbound message was stored.

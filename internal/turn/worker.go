@@ -115,11 +115,16 @@ func (w *Worker) Prepare(in *store.Inbound, ch store.Channel) {
 	var preSt flow.State
 	var prev []byte
 	ok := false
+	var e committed
 	if key != "" {
-		if e, found := w.spec.get(key); found {
+		var found bool
+		if e, found = w.spec.get(key); found {
 			prev = e.conv.State
 			pre, preSt, ok = w.compute(ch, e.conv, &e.st, []store.Message{{ConversationID: e.conv.ID, Text: in.Text, CreatedAt: in.Now}}, nil, nil)
 		}
+	}
+	if ok && in.UserID != nil {
+		in.Guess = &store.Guess{Prior: e.conv, Result: pre}
 	}
 	var handed func(hand func())
 	in.Run = func(c store.Conversation, m store.Message) (store.TurnResult, bool) {

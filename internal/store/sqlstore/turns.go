@@ -1,10 +1,12 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -87,6 +89,16 @@ func (db *DB) accept(ctx context.Context, in store.Inbound) (store.Accepted, err
 	err := db.tx(ctx, func(tx *txn) error {
 		leased, raised = false, 0
 		created := false
+		if db.d.GroupCommit && in.Guess != nil && in.UserID != nil && in.Run != nil {
+			ran, n, err := db.acceptGuessed(ctx, tx, in, subs, payload, &c, &acc)
+			if err != nil {
+				return err
+			}
+			if ran {
+				raised = n
+				return db.keepAnswer(ctx, tx, acc)
+			}
+		}
 		// The common case: a known user's conversation exists. Taking its
 		// next sequence number is the only write to it (the update is
 		// atomic and locks the row until commit, so concurrent messages of
@@ -176,6 +188,67 @@ func (db *DB) accept(ctx context.Context, in store.Inbound) (store.Accepted, err
 		db.eventsWritten()
 	}
 	return done()
+}
+
+// acceptGuessed is Accept's shortest way, for a store whose write
+// transactions run one at a time (group commit): when the conversation's
+// state is still in.Guess.Prior's and no other turn of it is queued or
+// running, one statement takes the message's number and those of the
+// turn's replies, writes the turn's state, and tells whether an older
+// delivery waits; the message, the turn's log and its replies follow. It
+// reports false, having written nothing, when the guess does not hold,
+// and the caller goes the long way.
+func (db *DB) acceptGuessed(ctx context.Context, tx *txn, in store.Inbound, subs *subscriptionSet, payload []byte, c *store.Conversation, acc *store.Accepted) (bool, int, error) {
+	g := in.Guess
+	out := len(g.Result.Outgoing)
+	owner, leaseNow := "", int64(0)
+	if l := g.Result.DeliveryLease; l != nil {
+		owner, leaseNow = l.Owner, ms(l.Now)
+	}
+	now := ms(g.Result.Now)
+	var id string
+	var last int64
+	var pending bool
+	err := tx.QueryRowContext(ctx, db.q(`UPDATE conversations SET last_seq = last_seq + ?, state = ?, status = ?, handled_seq = last_seq + 1, updated_at = ?
+		WHERE channel_id = ? AND user_id = ? AND state = ? AND NOT EXISTS (SELECT 1 FROM turn_queue q WHERE q.conversation_id = conversations.id)
+		RETURNING id, last_seq, EXISTS (SELECT 1 FROM deliveries d WHERE d.conversation_id = conversations.id AND d.status = 'pending' AND NOT (d.lease_owner = ? AND d.lease_until > ?))`),
+		1+out, g.Result.State, g.Result.Status, now, in.ChannelID, *in.UserID, g.Prior.State, owner, leaseNow).Scan(&id, &last, &pending)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, 0, nil
+	}
+	if err != nil {
+		return false, 0, err
+	}
+	seq := last - int64(out)
+	*c = g.Prior
+	c.ID, c.HandledSeq, c.UpdatedAt = id, seq-1, fromMS(now)
+	acc.UserID, acc.ConversationID, acc.Seq = *in.UserID, id, seq
+	m := store.Message{ConversationID: id, Seq: seq, Direction: "in", Text: in.Text, Payload: payload, CreatedAt: in.Now}
+	if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO messages (conversation_id, seq, direction, text, payload, created_at) VALUES (?, ?, 'in', ?, ?, ?)`),
+		id, seq, in.Text, payload, ms(in.Now)); err != nil {
+		return false, 0, err
+	}
+	raised := 0
+	if subs.wants(events.ConversationStarted) || subs.wants(events.MessageReceived) {
+		n, err := db.acceptEvents(ctx, tx, subs, *c, false, m)
+		if err != nil {
+			return false, 0, err
+		}
+		raised += n
+	}
+	// Run returns the guess when the conversation is as Prior says, as it
+	// is here; anything else is a bug, and the transaction rolls back.
+	r, ok := in.Run(*c, m)
+	if !ok || !bytes.Equal(r.State, g.Result.State) || r.Status != g.Result.Status || len(r.Outgoing) != out {
+		return false, 0, fmt.Errorf("sqlstore: the turn of conversation %s differs from the one guessed before its transaction", id)
+	}
+	r.ConversationID = id
+	ev := turnEvents{before: c, set: subs}
+	if err := db.writeTurnOutput(ctx, tx, r, &ev, c.ProjectID, in.ChannelID, seq, &pending); err != nil {
+		return false, 0, err
+	}
+	acc.Ran, acc.Outgoing = true, r.Outgoing
+	return true, raised + ev.raised, nil
 }
 
 // user finds or creates the user of an inbound message.
@@ -383,7 +456,16 @@ func (db *DB) writeTurnRaising(ctx context.Context, tx *txn, r store.TurnResult,
 		len(r.Outgoing), r.State, r.Status, r.HandledSeq, now, r.ConversationID).Scan(&projectID, &channelID, &last); err != nil {
 		return err
 	}
-	last -= int64(len(r.Outgoing))
+	return db.writeTurnOutput(ctx, tx, r, ev, projectID, channelID, last-int64(len(r.Outgoing)), nil)
+}
+
+// writeTurnOutput writes what a turn leaves besides the conversation's
+// row: its log, its messages numbered after last, their deliveries and
+// the turn's events and commands. pending, when not nil, already tells
+// whether an older delivery of the conversation waits (but those held by
+// the delivery lease's owner).
+func (db *DB) writeTurnOutput(ctx context.Context, tx *txn, r store.TurnResult, ev *turnEvents, projectID, channelID string, last int64, pending *bool) error {
+	now := ms(r.Now)
 	if r.Log != nil {
 		if err := db.insertTurnLog(ctx, tx, r); err != nil {
 			return err
@@ -396,12 +478,14 @@ func (db *DB) writeTurnRaising(ctx context.Context, tx *txn, r store.TurnResult,
 	// ones after those.
 	leaseOwner, leaseUntil := "", int64(0)
 	if l := r.DeliveryLease; l != nil && hasDeliveries(r.Outgoing) {
-		var pending bool
-		if err := tx.QueryRowContext(ctx, db.q(`SELECT EXISTS (SELECT 1 FROM deliveries WHERE conversation_id = ? AND status = 'pending' AND NOT (lease_owner = ? AND lease_until > ?))`),
-			r.ConversationID, l.Owner, ms(l.Now)).Scan(&pending); err != nil {
-			return err
+		if pending == nil {
+			pending = new(bool)
+			if err := tx.QueryRowContext(ctx, db.q(`SELECT EXISTS (SELECT 1 FROM deliveries WHERE conversation_id = ? AND status = 'pending' AND NOT (lease_owner = ? AND lease_until > ?))`),
+				r.ConversationID, l.Owner, ms(l.Now)).Scan(pending); err != nil {
+				return err
+			}
 		}
-		if !pending {
+		if !*pending {
 			leaseOwner, leaseUntil = l.Owner, ms(l.Until)
 		}
 	}

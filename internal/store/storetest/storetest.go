@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Records", recordTests},
 		{"Accept", acceptTests},
 		{"Turns", turnTests},
+		{"Guess", guessTests},
 		{"Handoff", handoffTests},
 		{"Deliveries", deliveryTests},
 		{"Concurrency", concurrencyTests},
