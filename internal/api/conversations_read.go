@@ -355,7 +355,7 @@ func (s *Server) listLogs(w http.ResponseWriter, r *http.Request) error {
 	}{Logs: []logResponse{}}
 	if len(logs) > limit {
 		logs = logs[:limit]
-		answer.NextCursor = makeCursor("l", strconv.FormatInt(logs[limit-1].ID, 10))
+		answer.NextCursor = makeCursor("l", strconv.FormatInt(logs[limit-1].Seq, 10))
 	}
 	for _, l := range logs {
 		// The steps are stored as JSON, secrets already redacted.

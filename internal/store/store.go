@@ -373,20 +373,20 @@ type MessagePage struct {
 
 // LogPage bounds ListTurnLogs. Zero fields do not bound.
 type LogPage struct {
-	After  int64 // only logs with a greater ID
-	Before int64 // only logs with a smaller ID
+	After  int64 // only logs with a greater Seq
+	Before int64 // only logs with a smaller Seq
 	Desc   bool  // newest first; default oldest first
 	Limit  int
 }
 
 // TurnLog is the execution log of one turn (TurnResult.Log).
 type TurnLog struct {
-	// ID orders the turns of a conversation; it grows with each turn.
-	ID             int64
 	ConversationID string
-	Seq            int64 // the last message the turn handled
-	At             time.Time
-	Trace          []byte // JSON, as the turn wrote it
+	// Seq is the last message (or command) the turn handled; it orders
+	// the turns of a conversation.
+	Seq   int64
+	At    time.Time
+	Trace []byte // JSON, as the turn wrote it
 }
 
 // Lease is a worker's claim, until a time.

@@ -224,10 +224,6 @@ func (db *DB) acceptGuessed(ctx context.Context, tx *txn, in store.Inbound, subs
 	c.ID, c.HandledSeq, c.UpdatedAt = id, seq-1, fromMS(now)
 	acc.UserID, acc.ConversationID, acc.Seq = *in.UserID, id, seq
 	m := store.Message{ConversationID: id, Seq: seq, Direction: "in", Text: in.Text, Payload: payload, CreatedAt: in.Now}
-	if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO messages (conversation_id, seq, direction, text, payload, created_at) VALUES (?, ?, 'in', ?, ?, ?)`),
-		id, seq, in.Text, payload, ms(in.Now)); err != nil {
-		return false, 0, err
-	}
 	raised := 0
 	if subs.wants(events.ConversationStarted) || subs.wants(events.MessageReceived) {
 		n, err := db.acceptEvents(ctx, tx, subs, *c, false, m)
@@ -243,8 +239,17 @@ func (db *DB) acceptGuessed(ctx context.Context, tx *txn, in store.Inbound, subs
 		return false, 0, fmt.Errorf("sqlstore: the turn of conversation %s differs from the one guessed before its transaction", id)
 	}
 	r.ConversationID = id
+	// The turn's log goes in its message's row (migration 0007).
+	var trace any // NULL without a log
+	if r.Log != nil {
+		trace = r.Log
+	}
+	if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO messages (conversation_id, seq, direction, text, payload, created_at, trace) VALUES (?, ?, 'in', ?, ?, ?, ?)`),
+		id, seq, in.Text, payload, ms(in.Now), trace); err != nil {
+		return false, 0, err
+	}
 	ev := turnEvents{before: c, set: subs}
-	if err := db.writeTurnOutput(ctx, tx, r, &ev, c.ProjectID, in.ChannelID, seq, &pending); err != nil {
+	if err := db.writeTurnOutput(ctx, tx, r, &ev, turnRow{projectID: c.ProjectID, channelID: in.ChannelID, last: seq, pending: &pending, logKept: true}); err != nil {
 		return false, 0, err
 	}
 	acc.Ran, acc.Outgoing = true, r.Outgoing
@@ -456,17 +461,28 @@ func (db *DB) writeTurnRaising(ctx context.Context, tx *txn, r store.TurnResult,
 		len(r.Outgoing), r.State, r.Status, r.HandledSeq, now, r.ConversationID).Scan(&projectID, &channelID, &last); err != nil {
 		return err
 	}
-	return db.writeTurnOutput(ctx, tx, r, ev, projectID, channelID, last-int64(len(r.Outgoing)), nil)
+	return db.writeTurnOutput(ctx, tx, r, ev, turnRow{projectID: projectID, channelID: channelID, last: last - int64(len(r.Outgoing))})
+}
+
+// turnRow is what writeTurnOutput needs of the conversation's row as the
+// turn left it.
+type turnRow struct {
+	projectID, channelID string
+	last                 int64 // the sequence number before the turn's first message
+	// pending, when not nil, already tells whether an older delivery of
+	// the conversation waits (but those held by the delivery lease's
+	// owner).
+	pending *bool
+	logKept bool // the turn's log is stored already (in its message's row)
 }
 
 // writeTurnOutput writes what a turn leaves besides the conversation's
-// row: its log, its messages numbered after last, their deliveries and
-// the turn's events and commands. pending, when not nil, already tells
-// whether an older delivery of the conversation waits (but those held by
-// the delivery lease's owner).
-func (db *DB) writeTurnOutput(ctx context.Context, tx *txn, r store.TurnResult, ev *turnEvents, projectID, channelID string, last int64, pending *bool) error {
+// row: its log, its messages numbered after row.last, their deliveries
+// and the turn's events and commands.
+func (db *DB) writeTurnOutput(ctx context.Context, tx *txn, r store.TurnResult, ev *turnEvents, row turnRow) error {
 	now := ms(r.Now)
-	if r.Log != nil {
+	projectID, channelID, last, pending := row.projectID, row.channelID, row.last, row.pending
+	if r.Log != nil && !row.logKept {
 		if err := db.insertTurnLog(ctx, tx, r); err != nil {
 			return err
 		}
