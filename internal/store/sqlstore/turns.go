@@ -244,12 +244,9 @@ func (db *DB) acceptGuessed(ctx context.Context, tx *txn, in store.Inbound, subs
 	if r.Log != nil {
 		trace = r.Log
 	}
-	if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO messages (conversation_id, seq, direction, text, payload, created_at, trace) VALUES (?, ?, 'in', ?, ?, ?, ?)`),
-		id, seq, in.Text, payload, ms(in.Now), trace); err != nil {
-		return false, 0, err
-	}
+	inbound := messageRow{seq: seq, direction: "in", text: in.Text, payload: payload, at: ms(in.Now), trace: trace}
 	ev := turnEvents{before: c, set: subs}
-	if err := db.writeTurnOutput(ctx, tx, r, &ev, turnRow{projectID: c.ProjectID, channelID: in.ChannelID, last: seq, pending: &pending, logKept: true}); err != nil {
+	if err := db.writeTurnOutput(ctx, tx, r, &ev, turnRow{projectID: c.ProjectID, channelID: in.ChannelID, last: seq, pending: &pending, inbound: &inbound}); err != nil {
 		return false, 0, err
 	}
 	acc.Ran, acc.Outgoing = true, r.Outgoing
@@ -473,7 +470,37 @@ type turnRow struct {
 	// the conversation waits (but those held by the delivery lease's
 	// owner).
 	pending *bool
-	logKept bool // the turn's log is stored already (in its message's row)
+	// inbound, when set, is the turn's message, written with the replies
+	// and holding the turn's log (which then goes nowhere else).
+	inbound *messageRow
+}
+
+// messageRow is a row of messages.
+type messageRow struct {
+	seq             int64
+	direction, text string
+	payload         []byte
+	at              int64
+	trace           any // the turn's log or nil
+}
+
+// insertMessages writes a conversation's messages in one statement.
+func (db *DB) insertMessages(ctx context.Context, tx *txn, conversationID string, rows []messageRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString(`INSERT INTO messages (conversation_id, seq, direction, text, payload, created_at, trace) VALUES `)
+	args := make([]any, 0, 7*len(rows))
+	for i, m := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, conversationID, m.seq, m.direction, m.text, m.payload, m.at, m.trace)
+	}
+	_, err := tx.ExecContext(ctx, db.q(b.String()), args...)
+	return err
 }
 
 // writeTurnOutput writes what a turn leaves besides the conversation's
@@ -482,7 +509,7 @@ type turnRow struct {
 func (db *DB) writeTurnOutput(ctx context.Context, tx *txn, r store.TurnResult, ev *turnEvents, row turnRow) error {
 	now := ms(r.Now)
 	projectID, channelID, last, pending := row.projectID, row.channelID, row.last, row.pending
-	if r.Log != nil && !row.logKept {
+	if r.Log != nil && row.inbound == nil {
 		if err := db.insertTurnLog(ctx, tx, r); err != nil {
 			return err
 		}
@@ -505,12 +532,18 @@ func (db *DB) writeTurnOutput(ctx context.Context, tx *txn, r store.TurnResult, 
 			leaseOwner, leaseUntil = l.Owner, ms(l.Until)
 		}
 	}
+	rows := make([]messageRow, 0, 1+len(r.Outgoing))
+	if row.inbound != nil {
+		rows = append(rows, *row.inbound)
+	}
+	for i, o := range r.Outgoing {
+		rows = append(rows, messageRow{seq: last + 1 + int64(i), direction: "out", text: o.Text, payload: o.Payload, at: now})
+	}
+	if err := db.insertMessages(ctx, tx, r.ConversationID, rows); err != nil {
+		return err
+	}
 	for _, o := range r.Outgoing {
 		last++
-		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO messages (conversation_id, seq, direction, text, payload, created_at) VALUES (?, ?, 'out', ?, ?, ?)`),
-			r.ConversationID, last, o.Text, o.Payload, now); err != nil {
-			return err
-		}
 		d := o.Delivery
 		if d == nil {
 			continue
