@@ -239,7 +239,7 @@ func (db *DB) acceptGuessed(ctx context.Context, tx *txn, in store.Inbound, subs
 		return false, 0, fmt.Errorf("sqlstore: the turn of conversation %s differs from the one guessed before its transaction", id)
 	}
 	r.ConversationID = id
-	// The turn's log goes in its message's row (migration 0007).
+	// The turn's log goes in its message's row (migration 0008).
 	var trace any // NULL without a log
 	if r.Log != nil {
 		trace = r.Log
