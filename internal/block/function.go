@@ -104,15 +104,30 @@ func FunctionRequest(t *flow.Turn, f *bot.Function, params map[string]any) (*flo
 		"projectId":    orString(convField(st, "project"), ""),
 		"session":      session(st),
 		"comments":     comments(st, 4),
-		"ticket": map[string]any{
-			"_id":        convField(st, "id"),
-			"shareToken": orString(convField(st, "shareToken"), ""),
-			"type":       orString(convField(st, "type"), "INQUIRY"),
-			"status":     "OPEN",
-			"formData":   customData(st),
-		},
+		"ticket":       ticket(st, t.Bot().ID),
 	}
 	return jsonRequest(u, headers, payload, timeoutOf(f.Timeout))
+}
+
+// ticket is the ticket object of seed 002, from what the host knows of
+// the conversation: fields Confab has no value for are null (bugId,
+// priority, sentiment, createdAt of an older conversation) or empty.
+func ticket(st *flow.State, botID string) map[string]any {
+	return map[string]any{
+		"_id":         convField(st, "id"),
+		"bugId":       convField(st, "bugId"),
+		"shareToken":  orString(convField(st, "shareToken"), ""),
+		"createdAt":   convField(st, "createdAt"),
+		"title":       orString(convField(st, "title"), ""),
+		"status":      "OPEN",
+		"priority":    convField(st, "priority"),
+		"type":        orString(convField(st, "type"), "INQUIRY"),
+		"formData":    customData(st),
+		"sentiment":   convField(st, "sentiment"),
+		"isSpam":      false,
+		"attachments": []any{},
+		"metaData":    map[string]any{"bot": botID, "channel": st.Channel, "channelId": orString(convField(st, "channel"), "")},
+	}
 }
 
 // coerce checks a parameter value against its declared type and enum,
@@ -177,8 +192,8 @@ func (functionKind) Resume(t *flow.Turn, b *bot.Block) flow.Outcome {
 		return t.Fail(err, c.OnError)
 	}
 	switch {
-	case ans.Message != "":
-		t.Send(flow.Message{Text: ans.Message})
+	case ans.Message != nil:
+		t.Send(ans.Message.For(ChannelFormat(t.State().Channel)))
 	case c.Save.Name != "" && ans.Documents != nil:
 		t.Set(c.Save.Name, ans.Documents)
 	case c.Save.Name != "":
@@ -187,10 +202,12 @@ func (functionKind) Resume(t *flow.Turn, b *bot.Block) flow.Outcome {
 	return follow(t, c.Next, c.OnError)
 }
 
-// Answer is a function's answer: exactly one of its fields is set.
+// Answer is a function's answer: Type is "context", "message" or
+// "documents", and the field of that name is set.
 type Answer struct {
+	Type      string
 	Context   string
-	Message   string
+	Message   *RichText
 	Documents []any // [{title, url, content}]
 }
 
@@ -208,10 +225,13 @@ func FunctionAnswer(r *flow.HTTPResponse) (Answer, error) {
 		if !ok {
 			return Answer{}, fmt.Errorf(`a "context" answer needs a context text`)
 		}
-		return Answer{Context: s}, nil
+		return Answer{Type: "context", Context: s}, nil
 	case "message":
-		text, err := messageText(m["message"])
-		return Answer{Message: text}, err
+		msg, err := readMessage(m["message"])
+		if err != nil {
+			return Answer{}, err
+		}
+		return Answer{Type: "message", Message: &msg}, nil
 	case "documents":
 		docs, ok := m["documents"].([]any)
 		if !ok {
@@ -228,7 +248,7 @@ func FunctionAnswer(r *flow.HTTPResponse) (Answer, error) {
 				}
 			}
 		}
-		return Answer{Documents: docs}, nil
+		return Answer{Type: "documents", Documents: docs}, nil
 	case nil:
 		return Answer{}, fmt.Errorf(`the answer has no "type" (context, message or documents)`)
 	}
