@@ -60,16 +60,50 @@ func sortedKeys[V any](m map[string]V) []string {
 func (functionKind) Enter(t *flow.Turn, b *bot.Block) flow.Outcome {
 	c := b.Config.(*FunctionConfig)
 	f := t.Bot().Functions.Get(c.Function)
-	params := make(map[string]any, len(c.Params))
+	values := make(map[string]any, len(c.Params))
 	for _, name := range sortedKeys(c.Params) {
 		x := c.Params[name]
 		v, err := t.Eval(&x)
 		if err != nil {
 			return t.Fail(fmt.Errorf("parameter %s: %w", name, err), c.OnError)
 		}
-		p, _ := f.Parameters.Get(name)
-		if v, err = coerce(p, v); err != nil {
-			return t.Fail(err, c.OnError)
+		values[name] = v
+	}
+	params, err := CheckParams(f, values)
+	if err != nil {
+		return t.Fail(err, c.OnError)
+	}
+	req, err := FunctionRequest(t, f, params)
+	if err != nil {
+		return t.Fail(err, c.OnError)
+	}
+	return t.Call(&flow.Call{HTTP: req})
+}
+
+// ParamError is a parameter value that does not fit the function's
+// declaration.
+type ParamError struct {
+	Param string // the parameter's name
+	Err   error
+}
+
+func (e *ParamError) Error() string { return e.Err.Error() }
+
+// CheckParams checks the values of a call of f against its declared
+// parameters and returns the params to send: every name must be declared,
+// each value is converted to its declared type and must be in its enum
+// (see coerce), nil values are left out, and every required parameter
+// must have a value. A value at fault is a *ParamError.
+func CheckParams(f *bot.Function, values map[string]any) (map[string]any, error) {
+	params := make(map[string]any, len(values))
+	for _, name := range sortedKeys(values) {
+		p, ok := f.Parameters.Get(name)
+		if !ok {
+			return nil, &ParamError{name, fmt.Errorf("function %s has no parameter %s", f.Name, name)}
+		}
+		v, err := coerce(p, values[name])
+		if err != nil {
+			return nil, &ParamError{name, err}
 		}
 		if v != nil {
 			params[name] = v
@@ -77,14 +111,10 @@ func (functionKind) Enter(t *flow.Turn, b *bot.Block) flow.Outcome {
 	}
 	for _, p := range f.Parameters {
 		if _, ok := params[p.Name]; p.Required && !ok {
-			return t.Fail(fmt.Errorf("the required parameter %s of %s has no value", p.Name, f.Name), c.OnError)
+			return nil, &ParamError{p.Name, fmt.Errorf("the required parameter %s of %s has no value", p.Name, f.Name)}
 		}
 	}
-	req, err := FunctionRequest(t, f, params)
-	if err != nil {
-		return t.Fail(err, c.OnError)
-	}
-	return t.Call(&flow.Call{HTTP: req})
+	return params, nil
 }
 
 // FunctionRequest builds the POST of seed 002 for a call of f.
