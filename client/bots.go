@@ -114,3 +114,47 @@ func (c *Client) ParseText(ctx context.Context, req ParseRequest) (*ParseResult,
 	}
 	return &out, nil
 }
+
+// FunctionCallRequest calls a bot's function (the body of POST
+// /v1/bots/{botID}/functions/{name}/call).
+type FunctionCallRequest struct {
+	// ConversationID, when set, is a conversation of the project whose
+	// session, last messages and variables the function receives.
+	ConversationID string `json:"conversationId,omitempty"`
+	// Params are the parameters' values, checked against the function's
+	// declaration.
+	Params map[string]any `json:"params"`
+}
+
+// FunctionAnswer is a function's answer: Type ("context", "message" or
+// "documents") and the field of that name.
+type FunctionAnswer struct {
+	Type      string `json:"type"`
+	Context   string `json:"context,omitempty"`
+	Message   string `json:"message,omitempty"`
+	Documents []any  `json:"documents,omitempty"`
+}
+
+// FunctionCallResult is what a function answered.
+type FunctionCallResult struct {
+	Function string `json:"function"`
+	// Status is the function's HTTP status.
+	Status    int            `json:"status"`
+	LatencyMs int64          `json:"latencyMs"`
+	Answer    FunctionAnswer `json:"answer"`
+	// Request is the JSON body the function received.
+	Request map[string]any `json:"request"`
+}
+
+// CallFunction calls a function a bot declares, as a function block would
+// (POST /v1/bots/{botID}/functions/{name}/call). A parameter that does not
+// fit is an *Error of status 400 whose Pointer names it; a function that
+// fails, times out or answers something else is an *Error of status 502
+// or 504 whose Detail says why.
+func (c *Client) CallFunction(ctx context.Context, botID, name string, req FunctionCallRequest) (*FunctionCallResult, error) {
+	var out FunctionCallResult
+	if err := c.do(ctx, http.MethodPost, path("/v1/bots", botID, "functions", name, "call"), req, &out, nil); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

@@ -406,6 +406,17 @@ func TestEveryMethodSendsItsRouteAndDecodesItsAnswer(t *testing.T) {
 			wantMethod: "POST", wantURI: "/v1/nlp/parse", wantBody: `{"bot":"pizza","text":"a big one"}`,
 		},
 		{
+			name: "CallFunction",
+			call: func(ctx context.Context, c *client.Client) (any, error) {
+				return c.CallFunction(ctx, "orders", "get order", client.FunctionCallRequest{ConversationID: "conv_1", Params: map[string]any{"order_id": 1234}})
+			},
+			status: 200,
+			answer: `{"function":"get order","status":200,"latencyMs":12,"answer":{"type":"context","context":"in delivery"},"request":{"functionCall":"get order"}}`,
+			want: &client.FunctionCallResult{Function: "get order", Status: 200, LatencyMs: 12,
+				Answer: client.FunctionAnswer{Type: "context", Context: "in delivery"}, Request: map[string]any{"functionCall": "get order"}},
+			wantMethod: "POST", wantURI: "/v1/bots/orders/functions/get%20order/call", wantBody: `{"conversationId":"conv_1","params":{"order_id":1234}}`,
+		},
+		{
 			name:   "Health",
 			call:   func(ctx context.Context, c *client.Client) (any, error) { return c.Health(ctx) },
 			status: 200, answer: `{"status":"ok"}`, want: &client.Health{Status: "ok"},

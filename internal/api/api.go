@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/confab/confab/internal/api/openapi"
+	"github.com/confab/confab/internal/flow"
 	"github.com/confab/confab/internal/ratelimit"
 	"github.com/confab/confab/internal/store"
 )
@@ -57,6 +58,10 @@ type Deps struct {
 	// RateLimits limits requests per token, channel and end user
 	// (ratelimit.go); nil limits nothing.
 	RateLimits *ratelimit.Limiter
+	// Execute (may be nil) carries out the calls of the function call
+	// route through the server's safe client (functions.go); without it,
+	// that route answers 404.
+	Execute flow.Executor
 }
 
 // TestResult is the answer of the test-webhook route.
@@ -135,8 +140,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /v1/conversations/{conversationID}/trigger", s.admin(s.idempotent(s.trigger)))
 	s.mux.HandleFunc("GET /v1/conversations/{conversationID}/commands/{commandID}", s.admin(s.getCommand))
 
-	// Reading conversations (conversations_read.go), the bots (bots.go)
-	// and their NLP (nlp.go).
+	// Reading conversations (conversations_read.go), the bots (bots.go),
+	// their NLP (nlp.go) and calling their functions (functions.go).
 	s.mux.HandleFunc("GET /v1/conversations", s.admin(s.listConversations))
 	s.mux.HandleFunc("GET /v1/conversations/{conversationID}", s.admin(s.getConversation))
 	s.mux.HandleFunc("GET /v1/conversations/{conversationID}/messages", s.admin(s.listMessages))
@@ -145,6 +150,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /v1/bots/{botID}", s.admin(s.getBot))
 	s.mux.HandleFunc("POST /v1/bots/{botID}/reload", s.admin(s.reloadBot))
 	s.mux.HandleFunc("POST /v1/nlp/parse", s.admin(s.parseText))
+	s.mux.HandleFunc("POST /v1/bots/{botID}/functions/{name}/call", s.admin(s.callFunction))
 
 	// Event webhooks (webhooks.go); their deliveries are replayed by
 	// POST /v1/deliveries/{deliveryID}/replay too.

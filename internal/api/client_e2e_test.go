@@ -283,6 +283,9 @@ func TestEveryRouteThroughTheClient(t *testing.T) {
 	}
 	_, err = admin.ParseText(ctx, client.ParseRequest{Bot: "nobot", Text: "hi"})
 	wantError(t, err, http.StatusBadRequest, `no bot "nobot" is served here`)
+	// Functions (functions_e2e_test.go calls them).
+	_, err = admin.CallFunction(ctx, "echo", "get_order", client.FunctionCallRequest{})
+	wantError(t, err, http.StatusNotFound, `bot echo declares no function "get_order"`)
 
 	// Changes.
 	up, err := admin.UpdateChannel(ctx, ch.ChannelID, client.UpdateChannelRequest{RotateToken: true, RotateSecret: true, Keywords: []string{}})
@@ -505,6 +508,10 @@ func TestDrainingAnswersMatchTheDocument(t *testing.T) {
 		},
 		"ParseText": func() error {
 			_, err := admin.ParseText(ctx, client.ParseRequest{Bot: "echo", Text: "hi"})
+			return err
+		},
+		"CallFunction": func() error {
+			_, err := admin.CallFunction(ctx, "echo", "f", client.FunctionCallRequest{})
 			return err
 		},
 		"CreateToken": func() error {

@@ -170,3 +170,14 @@ func FuzzDecodeParseRequest(f *testing.F) {
 		`{"bot":"pizza","text":"hi","lang":"en"}`,
 	)
 }
+
+func FuzzDecodeFunctionCallRequest(f *testing.F) {
+	fuzzDecode[functionCallRequest](f, false,
+		`{"params":{"order_id":1234,"detail":"short"}}`,
+		`{"conversationId":"conv_4fj2kq7c9x0m1a2b","params":{"order_id":"#1234"}}`,
+		`{"params":{"a":{"b":[1,2,{"c":true}]}}}`,
+		`{"params":[]}`,
+		`{"conversationId":7}`,
+		`{"conversationID":"x"}`,
+	)
+}

@@ -239,6 +239,7 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 			return testEvent(ctx, client.HTTPClient(), sub)
 		},
 		RateLimits: ratelimit.New(cfg.RateLimits, nil),
+		Execute:    exec,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)

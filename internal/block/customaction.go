@@ -78,34 +78,70 @@ func (customActionKind) Resume(t *flow.Turn, b *bot.Block) flow.Outcome {
 	if err != nil {
 		return t.Fail(err, c.OnError)
 	}
-	text, err := messageText(m["message"])
+	msg, err := readMessage(m["message"])
 	if err != nil {
 		return t.Fail(err, c.OnError)
 	}
-	t.Send(flow.Message{Text: text})
+	t.Send(msg.For(ChannelFormat(t.State().Channel)))
 	if c.Save.Name != "" {
-		t.Set(c.Save.Name, text)
+		t.Set(c.Save.Name, msg.Text)
 	}
 	return follow(t, c.Next, c.OnError)
 }
 
-// messageText reads the message of a seed answer: a string (plain text or
-// markdown) or a TipTap JSON document, which is rendered as plain text.
-func messageText(v any) (string, error) {
+// Format is how a channel shows the text of a message.
+type Format string
+
+// The formats of channels.
+const (
+	FormatText Format = "text" // plain text: the API channel, confab chat, conversation tests
+	FormatHTML Format = "html" // safe HTML beside the text: the web widget
+)
+
+// ChannelFormat returns the format of a channel (flow.State.Channel): HTML
+// for the web widget ("web"), text for every other.
+func ChannelFormat(channel string) Format {
+	if channel == "web" {
+		return FormatHTML
+	}
+	return FormatText
+}
+
+// RichText is the message of a seed answer: its text, and for a TipTap
+// document also its safe HTML.
+type RichText struct {
+	Text string
+	HTML string // "" for a string message (plain text or markdown)
+}
+
+// For returns the message to send on a channel of format f: the text,
+// with the HTML for FormatHTML.
+func (r RichText) For(f Format) flow.Message {
+	m := flow.Message{Text: r.Text}
+	if f == FormatHTML {
+		m.HTML = r.HTML
+	}
+	return m
+}
+
+// readMessage reads the message of a seed answer: a string (plain text or
+// markdown, kept as it is) or a TipTap JSON document, rendered as plain
+// text and as safe HTML.
+func readMessage(v any) (RichText, error) {
 	switch m := v.(type) {
 	case string:
 		if m == "" {
-			return "", fmt.Errorf("the answer's message is empty")
+			return RichText{}, fmt.Errorf("the answer's message is empty")
 		}
-		return m, nil
+		return RichText{Text: m}, nil
 	case map[string]any:
 		text := TipTapText(m)
 		if text == "" {
-			return "", fmt.Errorf("the answer's message is a document with no text")
+			return RichText{}, fmt.Errorf("the answer's message is a document with no text")
 		}
-		return text, nil
+		return RichText{Text: text, HTML: TipTapHTML(m)}, nil
 	case nil:
-		return "", fmt.Errorf("the answer has no message")
+		return RichText{}, fmt.Errorf("the answer has no message")
 	}
-	return "", fmt.Errorf("the answer's message must be text or a TipTap document, not %T", v)
+	return RichText{}, fmt.Errorf("the answer's message must be text or a TipTap document, not %T", v)
 }

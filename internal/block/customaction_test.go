@@ -225,3 +225,62 @@ func TestCustomActionAnswer(t *testing.T) {
 		})
 	}
 }
+
+// TestRichAnswersAreRenderedForTheChannel checks that a TipTap message of
+// a custom action or a function reaches the web widget as text and safe
+// HTML, and every other channel as text only; a string message is text
+// everywhere.
+func TestRichAnswersAreRenderedForTheChannel(t *testing.T) {
+	t.Parallel()
+	doc := `{"type": "doc", "content": [{"type": "paragraph", "content": [
+		{"type": "text", "text": "Sorry <b>!</b> "},
+		{"type": "text", "text": "track", "marks": [{"type": "link", "attrs": {"href": "https://shop.example/t"}}]},
+		{"type": "text", "text": " bad", "marks": [{"type": "link", "attrs": {"href": "javascript:alert(1)"}}]}
+	]}]}`
+	text := "Sorry <b>!</b> track (https://shop.example/t) bad (javascript:alert(1))"
+	html := `<p>Sorry &lt;b&gt;!&lt;/b&gt; <a href="https://shop.example/t" rel="noopener noreferrer nofollow" target="_blank">track</a> bad</p>`
+	custom := newEngine(t, "custom_action.yaml", flow.Options{})
+	function := newEngine(t, "function.yaml", flow.Options{})
+	tests := []struct {
+		channel string
+		answer  string
+		want    flow.Message
+	}{
+		{"web", `{"message": ` + doc + `}`, flow.Message{Text: text, HTML: html}},
+		{"api", `{"message": ` + doc + `}`, flow.Message{Text: text}},
+		{"terminal", `{"message": ` + doc + `}`, flow.Message{Text: text}},
+		{"web", `{"message": "**Sorry** <b>"}`, flow.Message{Text: "**Sorry** <b>"}},
+		{"api", `{"message": "**Sorry** <b>"}`, flow.Message{Text: "**Sorry** <b>"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.channel+"/custom_action", func(t *testing.T) {
+			t.Parallel()
+			st := sam()
+			st.Channel = tt.channel
+			asked := conversation(t, custom, st, "hi", "cold").State
+			res := answer(t, custom, asked, httpResult(200, "application/json", tt.answer))
+			msgs := res.Messages()
+			if len(msgs) == 0 {
+				t.Fatalf("no message sent\n%s", res.Trace)
+			}
+			if diff := cmp.Diff(tt.want, msgs[0]); diff != "" {
+				t.Errorf("message (-want +got):\n%s", diff)
+			}
+		})
+		t.Run(tt.channel+"/function", func(t *testing.T) {
+			t.Parallel()
+			st := sam()
+			st.Channel = tt.channel
+			asked := conversation(t, function, st, "hi", "#1234").State
+			body := `{"type": "message", ` + tt.answer[1:]
+			res := answer(t, function, asked, httpResult(200, "application/json", body))
+			msgs := res.Messages()
+			if len(msgs) == 0 {
+				t.Fatalf("no message sent\n%s", res.Trace)
+			}
+			if diff := cmp.Diff(tt.want, msgs[0]); diff != "" {
+				t.Errorf("message (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -60,16 +60,50 @@ func sortedKeys[V any](m map[string]V) []string {
 func (functionKind) Enter(t *flow.Turn, b *bot.Block) flow.Outcome {
 	c := b.Config.(*FunctionConfig)
 	f := t.Bot().Functions.Get(c.Function)
-	params := make(map[string]any, len(c.Params))
+	values := make(map[string]any, len(c.Params))
 	for _, name := range sortedKeys(c.Params) {
 		x := c.Params[name]
 		v, err := t.Eval(&x)
 		if err != nil {
 			return t.Fail(fmt.Errorf("parameter %s: %w", name, err), c.OnError)
 		}
-		p, _ := f.Parameters.Get(name)
-		if v, err = coerce(p, v); err != nil {
-			return t.Fail(err, c.OnError)
+		values[name] = v
+	}
+	params, err := CheckParams(f, values)
+	if err != nil {
+		return t.Fail(err, c.OnError)
+	}
+	req, err := FunctionRequest(t, f, params)
+	if err != nil {
+		return t.Fail(err, c.OnError)
+	}
+	return t.Call(&flow.Call{HTTP: req})
+}
+
+// ParamError is a parameter value that does not fit the function's
+// declaration.
+type ParamError struct {
+	Param string // the parameter's name
+	Err   error
+}
+
+func (e *ParamError) Error() string { return e.Err.Error() }
+
+// CheckParams checks the values of a call of f against its declared
+// parameters and returns the params to send: every name must be declared,
+// each value is converted to its declared type and must be in its enum
+// (see coerce), nil values are left out, and every required parameter
+// must have a value. A value at fault is a *ParamError.
+func CheckParams(f *bot.Function, values map[string]any) (map[string]any, error) {
+	params := make(map[string]any, len(values))
+	for _, name := range sortedKeys(values) {
+		p, ok := f.Parameters.Get(name)
+		if !ok {
+			return nil, &ParamError{name, fmt.Errorf("function %s has no parameter %s", f.Name, name)}
+		}
+		v, err := coerce(p, values[name])
+		if err != nil {
+			return nil, &ParamError{name, err}
 		}
 		if v != nil {
 			params[name] = v
@@ -77,14 +111,10 @@ func (functionKind) Enter(t *flow.Turn, b *bot.Block) flow.Outcome {
 	}
 	for _, p := range f.Parameters {
 		if _, ok := params[p.Name]; p.Required && !ok {
-			return t.Fail(fmt.Errorf("the required parameter %s of %s has no value", p.Name, f.Name), c.OnError)
+			return nil, &ParamError{p.Name, fmt.Errorf("the required parameter %s of %s has no value", p.Name, f.Name)}
 		}
 	}
-	req, err := FunctionRequest(t, f, params)
-	if err != nil {
-		return t.Fail(err, c.OnError)
-	}
-	return t.Call(&flow.Call{HTTP: req})
+	return params, nil
 }
 
 // FunctionRequest builds the POST of seed 002 for a call of f.
@@ -104,15 +134,30 @@ func FunctionRequest(t *flow.Turn, f *bot.Function, params map[string]any) (*flo
 		"projectId":    orString(convField(st, "project"), ""),
 		"session":      session(st),
 		"comments":     comments(st, 4),
-		"ticket": map[string]any{
-			"_id":        convField(st, "id"),
-			"shareToken": orString(convField(st, "shareToken"), ""),
-			"type":       orString(convField(st, "type"), "INQUIRY"),
-			"status":     "OPEN",
-			"formData":   customData(st),
-		},
+		"ticket":       ticket(st, t.Bot().ID),
 	}
 	return jsonRequest(u, headers, payload, timeoutOf(f.Timeout))
+}
+
+// ticket is the ticket object of seed 002, from what the host knows of
+// the conversation: fields Confab has no value for are null (bugId,
+// priority, sentiment, createdAt of an older conversation) or empty.
+func ticket(st *flow.State, botID string) map[string]any {
+	return map[string]any{
+		"_id":         convField(st, "id"),
+		"bugId":       convField(st, "bugId"),
+		"shareToken":  orString(convField(st, "shareToken"), ""),
+		"createdAt":   convField(st, "createdAt"),
+		"title":       orString(convField(st, "title"), ""),
+		"status":      "OPEN",
+		"priority":    convField(st, "priority"),
+		"type":        orString(convField(st, "type"), "INQUIRY"),
+		"formData":    customData(st),
+		"sentiment":   convField(st, "sentiment"),
+		"isSpam":      false,
+		"attachments": []any{},
+		"metaData":    map[string]any{"bot": botID, "channel": st.Channel, "channelId": orString(convField(st, "channel"), "")},
+	}
 }
 
 // coerce checks a parameter value against its declared type and enum,
@@ -177,8 +222,8 @@ func (functionKind) Resume(t *flow.Turn, b *bot.Block) flow.Outcome {
 		return t.Fail(err, c.OnError)
 	}
 	switch {
-	case ans.Message != "":
-		t.Send(flow.Message{Text: ans.Message})
+	case ans.Message != nil:
+		t.Send(ans.Message.For(ChannelFormat(t.State().Channel)))
 	case c.Save.Name != "" && ans.Documents != nil:
 		t.Set(c.Save.Name, ans.Documents)
 	case c.Save.Name != "":
@@ -187,10 +232,12 @@ func (functionKind) Resume(t *flow.Turn, b *bot.Block) flow.Outcome {
 	return follow(t, c.Next, c.OnError)
 }
 
-// Answer is a function's answer: exactly one of its fields is set.
+// Answer is a function's answer: Type is "context", "message" or
+// "documents", and the field of that name is set.
 type Answer struct {
+	Type      string
 	Context   string
-	Message   string
+	Message   *RichText
 	Documents []any // [{title, url, content}]
 }
 
@@ -208,10 +255,13 @@ func FunctionAnswer(r *flow.HTTPResponse) (Answer, error) {
 		if !ok {
 			return Answer{}, fmt.Errorf(`a "context" answer needs a context text`)
 		}
-		return Answer{Context: s}, nil
+		return Answer{Type: "context", Context: s}, nil
 	case "message":
-		text, err := messageText(m["message"])
-		return Answer{Message: text}, err
+		msg, err := readMessage(m["message"])
+		if err != nil {
+			return Answer{}, err
+		}
+		return Answer{Type: "message", Message: &msg}, nil
 	case "documents":
 		docs, ok := m["documents"].([]any)
 		if !ok {
@@ -228,7 +278,7 @@ func FunctionAnswer(r *flow.HTTPResponse) (Answer, error) {
 				}
 			}
 		}
-		return Answer{Documents: docs}, nil
+		return Answer{Type: "documents", Documents: docs}, nil
 	case nil:
 		return Answer{}, fmt.Errorf(`the answer has no "type" (context, message or documents)`)
 	}

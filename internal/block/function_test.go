@@ -43,8 +43,11 @@ func TestFunctionSendsTheSeed002Payload(t *testing.T) {
 			{"type": "user", "text": "my order is #1234", "createdAt": "2026-01-05T09:00:02Z"}
 		],
 		"ticket": {
-			"_id": "c1", "shareToken": "st1", "type": "INQUIRY", "status": "OPEN",
-			"formData": {"order_no": "#1234", "detail": "short", "on": null, "level": null, "label": null}
+			"_id": "c1", "bugId": null, "shareToken": "st1", "createdAt": null, "title": "",
+			"status": "OPEN", "priority": null, "type": "INQUIRY",
+			"formData": {"order_no": "#1234", "detail": "short", "on": null, "level": null, "label": null},
+			"sentiment": null, "isSpam": false, "attachments": [],
+			"metaData": {"bot": "functions", "channel": "web", "channelId": ""}
 		}
 	}`
 	if diff := cmp.Diff(jsonValue(t, []byte(payload)), jsonValue(t, c.HTTP.Body)); diff != "" {

@@ -19,6 +19,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/confab/confab/internal/bot"
 	"github.com/confab/confab/internal/nlp"
@@ -155,6 +156,13 @@ func (r *Result) Call() *Call {
 
 // ErrNoCall is the error of a result event that answers no pending call.
 var ErrNoCall = errors.New("no call is pending")
+
+// Prepare returns a turn over st at now that runs no block, for hosts
+// that build a block's call outside a flow (the API's function call).
+// Blocks are not run and its effects are dropped. It does not modify st.
+func (e *Engine) Prepare(st State, now time.Time) *Turn {
+	return e.newTurn(st.Clone(), Event{Time: now})
+}
 
 // Run moves a conversation by one event. It does not modify st.
 func (e *Engine) Run(st State, ev Event) Result {

@@ -4,7 +4,11 @@ package flow
 // channel to render. Exactly the fields that were set in the bot file are
 // non-empty.
 type Message struct {
-	Text         string       `json:"text,omitempty"`
+	Text string `json:"text,omitempty"`
+	// HTML is Text as safe HTML, set only for channels that show HTML
+	// (the web widget) when a call answered with a rich document (a TipTap
+	// message of a custom action or function). Text is always set too.
+	HTML         string       `json:"html,omitempty"`
 	QuickReplies []QuickReply `json:"quickReplies,omitempty"`
 	Buttons      []Button     `json:"buttons,omitempty"`
 	Image        string       `json:"image,omitempty"`

@@ -450,11 +450,18 @@ func newState(c store.Conversation) flow.State {
 		user["senderID"] = c.SenderID
 	}
 	return flow.State{
-		Channel:      "api",
-		User:         user,
-		Conversation: map[string]any{"id": c.ID, "project": c.ProjectID, "channel": c.ChannelID},
+		Channel: "api",
+		User:    user,
+		Conversation: map[string]any{
+			"id": c.ID, "project": c.ProjectID, "channel": c.ChannelID, "createdAt": c.CreatedAt.UTC().Format(time.RFC3339),
+		},
 	}
 }
+
+// ConversationState is the flow state of a stored conversation: the one
+// its last turn left, or, before its first turn, what the host knows of
+// the user and the conversation.
+func ConversationState(c store.Conversation) (flow.State, error) { return loadState(c) }
 
 func isKeyword(keywords []string, text string) bool {
 	text = strings.TrimSpace(text)
