@@ -166,6 +166,24 @@ func redactMessage(secrets *redact.Secrets, msg flow.Message) flow.Message {
 	return out
 }
 
+// redactRecent returns the recent messages with the values of secrets
+// replaced (as the user got them), copied when one changes.
+func redactRecent(secrets *redact.Secrets, recent []flow.Comment) []flow.Comment {
+	var out []flow.Comment
+	for i, c := range recent {
+		if clean := secrets.String(c.Text); clean != c.Text {
+			if out == nil {
+				out = append([]flow.Comment(nil), recent...)
+			}
+			out[i].Text = clean
+		}
+	}
+	if out == nil {
+		return recent
+	}
+	return out
+}
+
 // redactStrings replaces secrets in the strings of a decoded JSON value,
 // in place.
 func redactStrings(secrets *redact.Secrets, v any) any {

@@ -417,6 +417,7 @@ func (w *Worker) compute(ch store.Channel, c store.Conversation, start *flow.Sta
 	if !ok && drive == nil {
 		return store.TurnResult{}, st, false // the queue's turn logs it
 	}
+	st.Recent = redactRecent(secrets, st.Recent)
 	state, err := json.Marshal(st)
 	if err != nil {
 		log().Error("encoding the conversation state", "err", err)
