@@ -137,8 +137,8 @@ func TestWithoutAnOriginTheKeyIsTheCallIDAndNothingIsSigned(t *testing.T) {
 func TestOriginKeys(t *testing.T) {
 	t.Parallel()
 	a, b := Origin{Conversation: "conv_a"}, Origin{Conversation: "conv_b"}
-	if a.Key("lookup#1") != a.Key("lookup#1") {
-		t.Error("the same step has two keys")
+	if k := a.Key("lookup#1"); k != "conv_a/lookup#1" {
+		t.Errorf("key %q, want the conversation and the call id", k)
 	}
 	for _, pair := range [][2]string{
 		{a.Key("lookup#1"), b.Key("lookup#1")}, // two conversations

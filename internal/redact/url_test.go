@@ -40,10 +40,10 @@ func TestStringReplacesEncodedForms(t *testing.T) {
 	t.Parallel()
 	s := redact.New([]string{`k/y+"z w`})
 	for in, want := range map[string]string{
-		`raw k/y+"z w`:                       `raw [redacted]`,
-		"query k%2Fy%2B%22z+w":               "query [redacted]",
-		"path k%2Fy+%22z%20w":                "path [redacted]",
-		`json {"key":"k/y+\"z w"}`:           `json {"key":"[redacted]"}`,
+		`raw k/y+"z w`:                        `raw [redacted]`,
+		"query k%2Fy%2B%22z+w":                "query [redacted]",
+		"path k%2Fy+%22z%20w":                 "path [redacted]",
+		`json {"key":"k/y+\"z w"}`:            `json {"key":"[redacted]"}`,
 		"untouched k/y+ z w and k%2Fy%2B%22z": "untouched k/y+ z w and k%2Fy%2B%22z",
 	} {
 		if got := s.String(in); got != want {
