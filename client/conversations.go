@@ -164,10 +164,30 @@ type LogStep struct {
 	New    any    `json:"new,omitempty"`
 	// Seq is the message whose steps start here (Kind "message").
 	Seq int64 `json:"seq,omitempty"`
-	// Status, LatencyMs and Error say how a call went (Kind "call").
-	Status    int     `json:"status,omitempty"`
-	LatencyMs float64 `json:"latencyMs,omitempty"`
-	Error     string  `json:"error,omitempty"`
+	// Status, LatencyMs, Error and ErrorClass say how a call went (Kind
+	// "call"), and Requests lists the HTTP requests it made.
+	Status     int          `json:"status,omitempty"`
+	LatencyMs  float64      `json:"latencyMs,omitempty"`
+	Error      string       `json:"error,omitempty"`
+	ErrorClass string       `json:"errorClass,omitempty"`
+	Requests   []LogRequest `json:"requests,omitempty"`
+}
+
+// LogRequest is one HTTP request of a call, its URL's credentials and
+// the bot's secrets replaced by "[redacted]".
+type LogRequest struct {
+	Method string `json:"method"`
+	URL    string `json:"url"`
+	// Status is the answer's HTTP status, 0 when no answer came.
+	Status int `json:"status,omitempty"`
+	// LatencyMs runs from sending the request to the end of the answer's
+	// body.
+	LatencyMs float64 `json:"latencyMs"`
+	// Bytes is the size of the answer's body as read.
+	Bytes int `json:"bytes"`
+	// ErrorClass says why no (whole) answer came: "blocked", "timeout",
+	// "dns", "refused", "tls", "too_large", "network", "canceled".
+	ErrorClass string `json:"errorClass,omitempty"`
 }
 
 // TurnLogList is a page of ListConversationLogs.

@@ -40,6 +40,13 @@ func startApp(t *testing.T) string {
 // It returns the server's URL.
 func serveApp(t *testing.T, tune func(*config.Config)) string {
 	t.Helper()
+	return serveAppLogging(t, tune, nil)
+}
+
+// serveAppLogging is serveApp with the server's log written to logs at
+// the debug level, when logs is not nil.
+func serveAppLogging(t *testing.T, tune func(*config.Config), logs io.Writer) string {
+	t.Helper()
 	cfg := config.Default()
 	cfg.Addr = "127.0.0.1:0"
 	cfg.DataDir = t.TempDir()
@@ -51,7 +58,9 @@ func serveApp(t *testing.T, tune func(*config.Config)) string {
 		tune(&cfg)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
+	if logs != nil {
+		log = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	} else if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -167,17 +167,7 @@ func subscriptionSigner(sub store.Subscription, now time.Time) (*webhook.Signer,
 // channelSigner signs with a channel's secret, and with its previous
 // secret until the rotation's overlap ends.
 func channelSigner(ch store.Channel, now time.Time) (*webhook.Signer, error) {
-	sec, err := webhook.ParseSecret(ch.WebhookSecret)
-	if err != nil {
-		return nil, err
-	}
-	secrets := []webhook.Secret{sec}
-	if ch.PreviousSecret != "" && now.Before(ch.PreviousUntil) {
-		if prev, err := webhook.ParseSecret(ch.PreviousSecret); err == nil {
-			secrets = append(secrets, prev)
-		}
-	}
-	return webhook.NewSigner(secrets...), nil
+	return webhook.RotatingSigner(ch.WebhookSecret, ch.PreviousSecret, ch.PreviousUntil, now)
 }
 
 // Serve runs the server until ctx is done (SIGTERM), then drains: new

@@ -68,6 +68,22 @@ type CallResult struct {
 	Err      string        `json:"err,omitempty"`
 	ErrClass string        `json:"errClass,omitempty"`
 	Latency  time.Duration `json:"latency"`
+	// Requests are the HTTP requests the call made, in order: one for an
+	// HTTP call, one per fetch for a script. Hosts fill it for the
+	// execution log; the engine does not read it.
+	Requests []Request `json:"requests,omitempty"`
+}
+
+// Request is one HTTP request a call made, as the execution log shows it.
+type Request struct {
+	Method string `json:"method"`
+	// URL is the request's URL as the call built it: it may hold
+	// secrets, so mask it before it is stored or shown.
+	URL      string        `json:"url"`
+	Status   int           `json:"status,omitempty"` // 0 when no answer came
+	Latency  time.Duration `json:"latency"`
+	Bytes    int           `json:"bytes"`              // the size of the answer's body as read
+	ErrClass string        `json:"errClass,omitempty"` // why no (whole) answer came, as CallResult.ErrClass
 }
 
 // HTTPResponse is the answer to an HTTPRequest.

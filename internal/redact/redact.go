@@ -6,6 +6,7 @@ package redact
 
 import (
 	"encoding/json"
+	"net/url"
 	"slices"
 	"strings"
 )
@@ -21,12 +22,19 @@ type Secrets struct {
 
 // New returns the redactor of secrets' values, or nil when none is
 // non-empty. Longer values are replaced first, so a secret that contains
-// another is replaced whole.
+// another is replaced whole. Each value is also replaced in the forms a
+// bot's templates and Confab's encoders give it: percent-encoded for a
+// query or a path, and escaped inside a JSON string.
 func New(values []string) *Secrets {
 	var vs []string
 	for _, v := range values {
-		if v != "" && !slices.Contains(vs, v) {
-			vs = append(vs, v)
+		if v == "" {
+			continue
+		}
+		for _, form := range []string{v, url.QueryEscape(v), url.PathEscape(v), jsonEscape(v, true), jsonEscape(v, false)} {
+			if !slices.Contains(vs, form) {
+				vs = append(vs, form)
+			}
 		}
 	}
 	if len(vs) == 0 {
@@ -38,6 +46,17 @@ func New(values []string) *Secrets {
 		pairs = append(pairs, v, Mask)
 	}
 	return &Secrets{r: strings.NewReplacer(pairs...)}
+}
+
+// jsonEscape returns v as it appears inside a JSON string, with <, > and &
+// escaped or not (encoders differ).
+func jsonEscape(v string, html bool) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(html)
+	_ = enc.Encode(v) // a string always encodes
+	s := strings.TrimSuffix(b.String(), "\n")
+	return s[1 : len(s)-1]
 }
 
 // String returns v with every secret's value replaced by Mask.

@@ -69,3 +69,13 @@ func TestValueRedactsNestedValuesWithoutChangingThem(t *testing.T) {
 		t.Errorf("Value changed its argument: %v", in)
 	}
 }
+
+func TestStringReplacesJSONFormsOfHTMLCharacters(t *testing.T) {
+	t.Parallel()
+	s := redact.New([]string{"a<b>&c"})
+	for _, in := range []string{"a<b>&c", `a\u003cb\u003e\u0026c`} {
+		if got := s.String("x " + in); got != "x [redacted]" {
+			t.Errorf("String(%q) = %q", in, got)
+		}
+	}
+}

@@ -42,6 +42,9 @@ var spellingRecords = map[string][]string{
 	"mapped.test":              {"::ffff:127.0.0.1"}, // an AAAA record holding a mapped address
 	"public.test":              {"93.184.216.34"},
 	"public6.test":             {"2606:4700::1111"},
+	"cgnat.test":               {"100.64.0.1"},
+	"mapped-private.test":      {"::ffff:10.0.0.1"},
+	"ula.test":                 {"fd12:3456:789a::1"},
 }
 
 // spelling is one way of writing a host in a URL, and what becomes of it.
@@ -118,6 +121,35 @@ var spellings = []spelling{
 	{host: "192.0.2.1", want: outBlocked, ip: "192.0.2.1", reason: "documentation"},
 	{host: "[2001:db8::1]", want: outBlocked, ip: "2001:db8::1", reason: "documentation"},
 	{host: "198.18.0.1", want: outBlocked, ip: "198.18.0.1", reason: "benchmarking"},
+	// The edges of the private ranges: the last refused address and the
+	// first public one after it.
+	{host: "10.255.255.255", want: outBlocked, ip: "10.255.255.255", reason: "private"},
+	{host: "11.0.0.1", want: outStopped, passes: []string{"11.0.0.1"}},
+	{host: "172.15.255.254", want: outStopped, passes: []string{"172.15.255.254"}},
+	{host: "172.32.0.1", want: outStopped, passes: []string{"172.32.0.1"}},
+	{host: "192.167.255.254", want: outStopped, passes: []string{"192.167.255.254"}},
+	{host: "192.168.255.255", want: outBlocked, ip: "192.168.255.255", reason: "private"},
+	{host: "192.169.0.1", want: outStopped, passes: []string{"192.169.0.1"}},
+	{host: "100.63.255.254", want: outStopped, passes: []string{"100.63.255.254"}},
+	{host: "100.127.255.254", want: outBlocked, ip: "100.127.255.254", reason: "CGNAT"},
+	{host: "100.128.0.1", want: outStopped, passes: []string{"100.128.0.1"}},
+	{host: "169.254.170.2", want: outBlocked, ip: "169.254.170.2", reason: "cloud metadata"},
+	{host: "239.255.255.250", want: outBlocked, ip: "239.255.255.250", reason: "multicast"},
+	// Embedded private addresses in other IPv6 forms.
+	{host: "[::ffff:10.0.0.1]", want: outBlocked, ip: "::ffff:10.0.0.1", reason: "IPv4-mapped 10.0.0.1: private"},
+	{host: "[::ffff:192.168.0.1]", want: outBlocked, ip: "::ffff:192.168.0.1", reason: "IPv4-mapped 192.168.0.1: private"},
+	{host: "[::10.0.0.1]", want: outBlocked, ip: "::a00:1", reason: "IPv4-compatible (deprecated)"},
+	{host: "[2002:c0a8:1::1]", want: outBlocked, ip: "2002:c0a8:1::1", reason: "6to4 of 192.168.0.1: private"},
+	{host: "[2002:6440:1::]", want: outBlocked, ip: "2002:6440:1::", reason: "6to4 of 100.64.0.1: CGNAT"},
+	{host: "[2002:101:101::1]", want: outStopped, passes: []string{"2002:101:101::1"}},
+	{host: "[64:ff9b::a00:1]", want: outBlocked, ip: "64:ff9b::a00:1", reason: "NAT64 of 10.0.0.1: private"},
+	{host: "[64:ff9b::a9fe:a9fe]", want: outBlocked, ip: "64:ff9b::a9fe:a9fe", reason: "NAT64 of 169.254.169.254: cloud metadata"},
+	// Teredo (2001::/32) embeds the server and the client's obfuscated
+	// address; it is refused whatever they are.
+	{host: "[2001:0:4136:e378:8000:63bf:3fff:fdd2]", want: outBlocked, ip: "2001:0:4136:e378:8000:63bf:3fff:fdd2", reason: "Teredo"},
+	{host: "[2001:0:a00:1::1]", want: outBlocked, ip: "2001:0:a00:1::1", reason: "Teredo"},
+	{host: "[fec0::1]", want: outBlocked, ip: "fec0::1", reason: "site-local (deprecated)"},
+	{host: "[100::1]", want: outBlocked, ip: "100::1", reason: "discard-only"},
 	// Names: the hosts file, DNS, and names built to resolve to loopback.
 	{host: "localhost", want: outBlocked, reason: "loopback", allowed: outReached},
 	{host: "LocalHost", want: outBlocked, reason: "loopback", allowed: outReached},
@@ -132,6 +164,9 @@ var spellings = []spelling{
 	{host: "v6only.test", want: outBlocked, ip: "::1", reason: "loopback", dns: true},
 	{host: "mapped.test", want: outBlocked, ip: "127.0.0.1", reason: "loopback", dns: true, allowed: outReached},
 	{host: "nxdomain.test", want: outDNS, dns: true},
+	{host: "cgnat.test", want: outBlocked, ip: "100.64.0.1", reason: "CGNAT", dns: true},
+	{host: "mapped-private.test", want: outBlocked, ip: "10.0.0.1", reason: "private", dns: true},
+	{host: "ula.test", want: outBlocked, ip: "fd12:3456:789a::1", reason: "private", dns: true},
 	// Unicode spellings: net/http maps the host through IDNA (NFKC) before
 	// dialling, so these become 127.0.0.1 and 0x7f000001.
 	{host: "127。0。0。1", want: outBlocked, ip: "127.0.0.1", reason: "loopback", allowed: outReached},

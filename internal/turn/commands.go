@@ -141,7 +141,7 @@ func (w *Worker) command(eng *flow.Engine, ch store.Channel, c store.Conversatio
 			return st, true, res.Err
 		}
 		for _, msg := range res.Messages() {
-			out = append(out, reply(ch, c, msg, "", 0, now))
+			out = append(out, reply(ch, c, redactMessage(secretsOf(w.bots), msg), "", 0, now))
 		}
 		return res.State, true, nil
 	}
@@ -183,7 +183,7 @@ func (w *Worker) command(eng *flow.Engine, ch store.Channel, c store.Conversatio
 		return st, nil, cmd, nil, false
 	}
 	if err != nil {
-		w.log.Warn("a command failed", "conversation", c.ID, "command", cmd.ID, "kind", cmd.Kind, "err", err)
+		w.log.Warn("a command failed", "conversation", c.ID, "command", cmd.ID, "kind", cmd.Kind, "err", secretsOf(w.bots).String(err.Error()))
 		cmd.Status, cmd.Error, cmd.DoneAt = store.CommandFailed, err.Error(), now
 		trace = append(trace, flow.Step{Kind: flow.StepError, Detail: err.Error()})
 		return st, nil, cmd, trace, true

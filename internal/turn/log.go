@@ -15,13 +15,17 @@ import (
 // trace, in order, each as flow.Step encodes it, with two additions:
 //
 //   - a call step carries how the call went: status (HTTP), latencyMs,
-//     error;
+//     error and errorClass, and the HTTP requests it made (one for an
+//     api, custom_action or function call, one per fetch for a code
+//     call), each with method, url, status, latencyMs, bytes (the size of
+//     the answer's body) and errorClass;
 //   - when a turn handled several messages (they came while a call ran),
 //     each message's steps start with {"kind": "message", "seq": N}; the
 //     steps of a steering command carried out in the turn start with its
 //     own "command" step (commands.go).
 //
-// The values of secrets are replaced by redact.Mask wherever they appear.
+// The values of secrets are replaced by redact.Mask wherever they appear,
+// and so are the credentials of URLs (redact.URL).
 
 // stepMessage marks where a message's steps begin in a turn of several.
 const stepMessage flow.StepKind = "message"
@@ -41,19 +45,36 @@ type messageStep struct {
 // callStep is a call step with how the call went.
 type callStep struct {
 	flow.Step
-	Status    int     `json:"status,omitempty"`
-	LatencyMs float64 `json:"latencyMs"`
-	Error     string  `json:"error,omitempty"`
+	Status     int          `json:"status,omitempty"`
+	LatencyMs  float64      `json:"latencyMs"`
+	Error      string       `json:"error,omitempty"`
+	ErrorClass string       `json:"errorClass,omitempty"`
+	Requests   []requestLog `json:"requests,omitempty"`
+}
+
+// requestLog is one HTTP request of a call.
+type requestLog struct {
+	Method     string  `json:"method"`
+	URL        string  `json:"url"`
+	Status     int     `json:"status,omitempty"`
+	LatencyMs  float64 `json:"latencyMs"`
+	Bytes      int     `json:"bytes"`
+	ErrorClass string  `json:"errorClass,omitempty"`
 }
 
 // callOutcome is how a call went. It travels to the log inside the trace,
 // as the New of a flow.StepResult step that follows the call's step
 // (recorder.weave), and becomes that call step's fields there.
 type callOutcome struct {
-	Status  int
-	Latency time.Duration
-	Error   string
+	Status   int
+	Latency  time.Duration
+	Error    string
+	ErrClass string
+	Requests []flow.Request
 }
+
+// millis returns d in milliseconds, to the microsecond.
+func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // newTurnLog starts the log of a turn that handles msgs messages.
 func newTurnLog(msgs int) *turnLog { return &turnLog{several: msgs > 1} }
@@ -67,7 +88,12 @@ func (l *turnLog) add(seq int64, trace flow.Trace) {
 		s := trace[i]
 		if s.Kind == flow.StepCall && i+1 < len(trace) && trace[i+1].Kind == flow.StepResult {
 			if o, ok := trace[i+1].New.(callOutcome); ok {
-				l.steps = append(l.steps, callStep{Step: s, Status: o.Status, LatencyMs: float64(o.Latency.Microseconds()) / 1000, Error: o.Error})
+				cs := callStep{Step: s, Status: o.Status, LatencyMs: millis(o.Latency), Error: o.Error, ErrorClass: o.ErrClass}
+				for _, r := range o.Requests {
+					cs.Requests = append(cs.Requests, requestLog{Method: r.Method, URL: r.URL, Status: r.Status,
+						LatencyMs: millis(r.Latency), Bytes: r.Bytes, ErrorClass: r.ErrClass})
+				}
+				l.steps = append(l.steps, cs)
 				i++
 				continue
 			}
@@ -76,21 +102,23 @@ func (l *turnLog) add(seq int64, trace flow.Trace) {
 	}
 }
 
-// encode returns the log as JSON, with the values of secrets replaced;
-// nil when nothing was recorded.
+// encode returns the log as JSON, with the credentials of URLs and the
+// values of secrets replaced; nil when nothing was recorded.
 func (l *turnLog) encode(secrets *redact.Secrets) []byte {
 	if len(l.steps) == 0 {
 		return nil
 	}
-	if secrets != nil {
-		for i, s := range l.steps {
-			switch s := s.(type) {
-			case flow.Step:
-				l.steps[i] = redactStep(secrets, s)
-			case callStep:
-				s.Step, s.Error = redactStep(secrets, s.Step), secrets.String(s.Error)
-				l.steps[i] = s
+	for i, s := range l.steps {
+		switch s := s.(type) {
+		case flow.Step:
+			l.steps[i] = redactStep(secrets, s)
+		case callStep:
+			s.Detail = redact.URL(s.Detail) // "METHOD URL" for an HTTP call
+			s.Step, s.Error = redactStep(secrets, s.Step), secrets.String(s.Error)
+			for j, r := range s.Requests {
+				s.Requests[j].URL = secrets.String(redact.URL(r.URL))
 			}
+			l.steps[i] = s
 		}
 	}
 	data, err := json.Marshal(l.steps)
@@ -115,6 +143,65 @@ func secretsOf(bots Bots) *redact.Secrets {
 	return nil
 }
 
+// redactMessage returns msg with the values of secrets replaced in its
+// texts (every string of its JSON form; keys are left alone), for a
+// message on its way to the user.
+func redactMessage(secrets *redact.Secrets, msg flow.Message) flow.Message {
+	if secrets == nil {
+		return msg
+	}
+	data, err := json.Marshal(msg)
+	if err != nil || secrets.String(string(data)) == string(data) {
+		return msg
+	}
+	var generic any
+	if err := json.Unmarshal(data, &generic); err != nil {
+		return flow.Message{Text: redact.Mask}
+	}
+	clean, err := json.Marshal(redactStrings(secrets, generic))
+	var out flow.Message
+	if err != nil || json.Unmarshal(clean, &out) != nil {
+		return flow.Message{Text: redact.Mask}
+	}
+	return out
+}
+
+// redactRecent returns the recent messages with the values of secrets
+// replaced (as the user got them), copied when one changes.
+func redactRecent(secrets *redact.Secrets, recent []flow.Comment) []flow.Comment {
+	var out []flow.Comment
+	for i, c := range recent {
+		if clean := secrets.String(c.Text); clean != c.Text {
+			if out == nil {
+				out = append([]flow.Comment(nil), recent...)
+			}
+			out[i].Text = clean
+		}
+	}
+	if out == nil {
+		return recent
+	}
+	return out
+}
+
+// redactStrings replaces secrets in the strings of a decoded JSON value,
+// in place.
+func redactStrings(secrets *redact.Secrets, v any) any {
+	switch x := v.(type) {
+	case string:
+		return secrets.String(x)
+	case []any:
+		for i, e := range x {
+			x[i] = redactStrings(secrets, e)
+		}
+	case map[string]any:
+		for k, e := range x {
+			x[k] = redactStrings(secrets, e)
+		}
+	}
+	return v
+}
+
 // recorder carries out calls through exec and keeps how each went, in
 // order, for the execution log.
 type recorder struct {
@@ -134,7 +221,7 @@ func (r *recorder) Execute(ctx context.Context, c *flow.Call) *flow.CallResult {
 		if res.HTTP != nil {
 			o.Status = res.HTTP.Status
 		}
-		o.Error = res.Err
+		o.Error, o.ErrClass, o.Requests = res.Err, res.ErrClass, res.Requests
 		if res.ErrClass != "" && res.Err != "" {
 			o.Error = fmt.Sprintf("%s (%s)", res.Err, res.ErrClass)
 		}

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/confab/confab/internal/action"
 	"github.com/confab/confab/internal/channel/apichannel"
 	"github.com/confab/confab/internal/flow"
 	"github.com/confab/confab/internal/store"
@@ -308,8 +309,9 @@ func (w *Worker) runTurn(ctx context.Context, t store.Turn) (more bool) {
 		w.log.Error("loading the channel", "conversation", c.ID, "channel", c.ChannelID, "err", err)
 		return true // the lease runs out and another try comes
 	}
+	callCtx := action.WithOrigin(ctx, w.origin(ch, c.ID))
 	r, _, ok := w.compute(ch, c, nil, t.Messages, t.Commands, func(eng *flow.Engine, st flow.State, ev flow.Event) flow.Result {
-		return (&recorder{exec: w.exec}).drive(ctx, eng, st, ev)
+		return (&recorder{exec: w.exec}).drive(callCtx, eng, st, ev)
 	})
 	if !ok {
 		return true // the lease runs out and another try comes
@@ -325,6 +327,21 @@ func (w *Worker) runTurn(ctx context.Context, t store.Turn) (more bool) {
 	}
 	handed(func() { w.handOver(c.ID, r.Outgoing) })
 	return requeued
+}
+
+// origin is whom a conversation's calls are made for: their keys start
+// with the conversation's id, and they are signed with the channel's
+// webhook secret (and its previous one during a rotation), as its webhooks
+// are. A channel without a usable secret sends its calls unsigned.
+func (w *Worker) origin(ch store.Channel, conversationID string) action.Origin {
+	o := action.Origin{Conversation: conversationID}
+	signer, err := webhook.RotatingSigner(ch.WebhookSecret, ch.PreviousSecret, ch.PreviousUntil, w.now())
+	if err != nil {
+		w.log.Warn("the channel has no usable webhook secret: its bots' calls go unsigned", "channel", ch.ID, "err", err)
+		return o
+	}
+	o.Signer = signer
+	return o
 }
 
 // compute runs a conversation's messages through its bot, and carries out
@@ -347,6 +364,7 @@ func (w *Worker) compute(ch store.Channel, c store.Conversation, start *flow.Sta
 		}
 	}
 	eng, ok := w.bots.Engine(c.Bot)
+	secrets := secretsOf(w.bots)
 	tl := newTurnLog(len(msgs) + len(cmds))
 	var out []store.Outgoing
 	var done []store.Command
@@ -371,7 +389,11 @@ func (w *Worker) compute(ch store.Channel, c store.Conversation, start *flow.Sta
 		if st.Held {
 			w.heldMessage(c, m) // the engine keeps it unread
 		} else if isKeyword(ch.Keywords, m.Text) {
+			// Calls go on numbering: a step after the reset is not the
+			// step before it, and its calls need other keys.
+			calls := st.Calls
 			st = newState(c)
+			st.Calls = calls
 		}
 		ev := flow.Event{Kind: flow.EventMessage, Time: m.CreatedAt, Text: m.Text}
 		var res flow.Result
@@ -384,12 +406,13 @@ func (w *Worker) compute(ch store.Channel, c store.Conversation, start *flow.Sta
 		}
 		tl.add(m.Seq, res.Trace)
 		if res.Err != nil {
-			log().Error("the turn failed", "seq", m.Seq, "err", res.Err)
+			log().Error("the turn failed", "seq", m.Seq, "err", secrets.String(res.Err.Error()))
 			continue
 		}
 		st = res.State
 		now := w.now()
 		for _, msg := range res.Messages() {
+			msg = redactMessage(secrets, msg)
 			payload, _ := json.Marshal(msg)
 			body := apichannel.NewReply(ch.ID, c.UserID, c.SenderID, msg, now).JSON()
 			out = append(out, store.Outgoing{Text: apichannel.Text(msg), Payload: payload,
@@ -399,6 +422,7 @@ func (w *Worker) compute(ch store.Channel, c store.Conversation, start *flow.Sta
 	if !ok && drive == nil {
 		return store.TurnResult{}, st, false // the queue's turn logs it
 	}
+	st.Recent = redactRecent(secrets, st.Recent)
 	state, err := json.Marshal(st)
 	if err != nil {
 		log().Error("encoding the conversation state", "err", err)
@@ -406,7 +430,7 @@ func (w *Worker) compute(ch store.Channel, c store.Conversation, start *flow.Sta
 	}
 	now := w.now()
 	return store.TurnResult{State: state, Status: status(st), HandledSeq: handled, Outgoing: out, Now: now,
-		DeliveryLease: w.outbox.Lease(now), Log: tl.encode(secretsOf(w.bots)), Commands: done}, st, true
+		DeliveryLease: w.outbox.Lease(now), Log: tl.encode(secrets), Commands: done}, st, true
 }
 
 // handOver gives a committed turn's deliveries to the outbox: those created

@@ -334,3 +334,21 @@ func NewMessageID(now time.Time) string {
 	}
 	return string(out[:])
 }
+
+// RotatingSigner returns the Signer of secret (text form), which also signs
+// with previous until previousUntil (the overlap after a rotation, so that
+// receivers have time to switch). A previous secret that does not parse is
+// left out; secret must parse.
+func RotatingSigner(secret, previous string, previousUntil, now time.Time) (*Signer, error) {
+	sec, err := ParseSecret(secret)
+	if err != nil {
+		return nil, err
+	}
+	secrets := []Secret{sec}
+	if previous != "" && now.Before(previousUntil) {
+		if prev, err := ParseSecret(previous); err == nil {
+			secrets = append(secrets, prev)
+		}
+	}
+	return NewSigner(secrets...), nil
+}
