@@ -379,8 +379,8 @@ func (db *DB) writeTurnRaising(ctx context.Context, tx *txn, r store.TurnResult,
 	// at the same moment).
 	var projectID, channelID string
 	var last int64
-	if err := tx.QueryRowContext(ctx, db.q(`UPDATE conversations SET last_seq = last_seq + ?, state = ?, status = ?, handled_seq = ?, updated_at = ? WHERE id = ? RETURNING project_id, channel_id, last_seq`),
-		len(r.Outgoing), r.State, r.Status, r.HandledSeq, now, r.ConversationID).Scan(&projectID, &channelID, &last); err != nil {
+	if err := tx.QueryRowContext(ctx, db.q(`UPDATE conversations SET last_seq = last_seq + ?, state = ?, status = ?, handled_seq = ?, updated_at = ?, wait_until = ? WHERE id = ? RETURNING project_id, channel_id, last_seq`),
+		len(r.Outgoing), r.State, r.Status, r.HandledSeq, now, msOrZero(r.WaitUntil), r.ConversationID).Scan(&projectID, &channelID, &last); err != nil {
 		return err
 	}
 	last -= int64(len(r.Outgoing))
