@@ -346,12 +346,16 @@ func (w *Worker) compute(ch store.Channel, c store.Conversation, start *flow.Sta
 	var out []store.Outgoing
 	var done []store.Command
 	handled := c.HandledSeq
+	ended := 0 // the wait a callback or time-out ended, done or failed
 	for _, it := range sequence(msgs, cmds) {
 		if it.cmd != nil {
 			handled = it.cmd.Seq
 			next, sent, cmd, trace, carried := w.command(eng, ch, c, st, *it.cmd, drive)
 			if !carried {
 				return store.TurnResult{}, st, false
+			}
+			if endsWait(st, cmd) {
+				ended = cmd.Wait
 			}
 			tl.add(cmd.Seq, trace)
 			st, out, done = next, append(out, sent...), append(done, cmd)
@@ -366,7 +370,12 @@ func (w *Worker) compute(ch store.Channel, c store.Conversation, start *flow.Sta
 		if st.Held {
 			w.heldMessage(c, m) // the engine keeps it unread
 		} else if isKeyword(ch.Keywords, m.Text) {
+			// The calls go on being numbered from where they were, so
+			// that a wait's number (its callback URL) is never used twice
+			// in a conversation.
+			calls := st.Calls
 			st = newState(c)
+			st.Calls = calls
 		}
 		ev := flow.Event{Kind: flow.EventMessage, Time: m.CreatedAt, Text: m.Text}
 		var res flow.Result
@@ -400,7 +409,7 @@ func (w *Worker) compute(ch store.Channel, c store.Conversation, start *flow.Sta
 		return store.TurnResult{}, st, false
 	}
 	now := w.now()
-	return store.TurnResult{State: state, Status: status(st), HandledSeq: handled, Outgoing: out, Now: now,
+	return store.TurnResult{State: state, Status: status(st), HandledSeq: handled, Outgoing: out, Now: now, WaitUntil: waitUntil(st, ended),
 		DeliveryLease: w.outbox.Lease(now), Log: tl.encode(secretsOf(w.bots)), Commands: done}, st, true
 }
 
