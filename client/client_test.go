@@ -310,6 +310,15 @@ func TestEveryMethodSendsItsRouteAndDecodesItsAnswer(t *testing.T) {
 			wantMethod: "PATCH", wantURI: "/v1/conversations/conv_1/session", wantBody: `{"vars":{"coupon":null,"name":"Kim"}}`,
 		},
 		{
+			name: "PostCallback",
+			call: func(ctx context.Context, c *client.Client) (any, error) {
+				return c.PostCallback(ctx, "prj_1.conv_1.2.c2ln", map[string]any{"status": "paid"})
+			},
+			status: 202, answer: `{"accepted":true,"conversationID":"conv_1"}`,
+			want:       &client.CallbackAccepted{Accepted: true, ConversationID: "conv_1"},
+			wantMethod: "POST", wantURI: "/v1/callbacks/prj_1.conv_1.2.c2ln", wantBody: `{"status":"paid"}`,
+		},
+		{
 			name:   "PauseConversation",
 			call:   func(ctx context.Context, c *client.Client) (any, error) { return c.PauseConversation(ctx, "conv_1") },
 			status: 200, answer: `{"conversationID":"conv_1","commandID":"cmd_1","status":"paused","paused":true,"vars":{}}`,

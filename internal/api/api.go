@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/confab/confab/internal/api/openapi"
+	"github.com/confab/confab/internal/callback"
 	"github.com/confab/confab/internal/flow"
 	"github.com/confab/confab/internal/ratelimit"
 	"github.com/confab/confab/internal/store"
@@ -62,6 +63,9 @@ type Deps struct {
 	// route through the server's safe client (functions.go); without it,
 	// that route answers 404.
 	Execute flow.Executor
+	// Callbacks checks the callback URLs of wait blocks (callbacks.go);
+	// nil refuses every callback (404).
+	Callbacks *callback.Signer
 }
 
 // TestResult is the answer of the test-webhook route.
@@ -139,6 +143,10 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /v1/conversations/{conversationID}/unpause", s.admin(s.idempotent(s.unpause)))
 	s.mux.HandleFunc("POST /v1/conversations/{conversationID}/trigger", s.admin(s.idempotent(s.trigger)))
 	s.mux.HandleFunc("GET /v1/conversations/{conversationID}/commands/{commandID}", s.admin(s.getCommand))
+
+	// The callbacks of wait blocks (callbacks.go): the signed URL is the
+	// credential.
+	s.mux.HandleFunc("POST /v1/callbacks/{token}", s.plain(s.postCallback))
 
 	// Reading conversations (conversations_read.go), the bots (bots.go),
 	// their NLP (nlp.go) and calling their functions (functions.go).

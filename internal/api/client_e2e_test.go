@@ -398,6 +398,11 @@ func TestEveryRouteThroughTheClient(t *testing.T) {
 	// Steering a conversation (conversations_steer_test.go).
 	driveSteering(t, url, admin, hc, doc)
 
+	// A wait block's callback (internal/app's callbacks_test.go drives
+	// one through every answer): a token this server did not sign.
+	_, err = client.New(url, "", client.WithHTTPClient(hc)).PostCallback(ctx, "prj_1.conv_1.1.forged", map[string]any{"status": "paid"})
+	wantError(t, err, http.StatusNotFound, "no such callback")
+
 	// Every route of the document was driven.
 	for _, op := range operations(doc) {
 		if len(seen.statuses(op)) == 0 {
@@ -559,6 +564,10 @@ func TestDrainingAnswersMatchTheDocument(t *testing.T) {
 		},
 		"GetConversationCommand": func() error {
 			_, err := admin.GetConversationCommand(ctx, "conv_x", "cmd_x")
+			return err
+		},
+		"PostCallback": func() error {
+			_, err := admin.PostCallback(ctx, "prj_x.conv_x.1.sig", map[string]any{"status": "paid"})
 			return err
 		},
 		"ListTokens":  func() error { _, err := admin.ListTokens(ctx); return err },

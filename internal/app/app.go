@@ -20,6 +20,7 @@ import (
 	"github.com/confab/confab/internal/action"
 	"github.com/confab/confab/internal/api"
 	"github.com/confab/confab/internal/block"
+	"github.com/confab/confab/internal/callback"
 	"github.com/confab/confab/internal/config"
 	"github.com/confab/confab/internal/events"
 	"github.com/confab/confab/internal/flow"
@@ -178,7 +179,12 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		return err
 	}
 	kinds := block.Builtin()
-	bots, problems, err := LoadBots(cfg.BotsDir, kinds, flow.Options{Env: cfg.Env, Secrets: cfg.Secrets})
+	// The callback URLs of wait blocks are signed with the server's key
+	// on its public URL, both known once the store is open and the server
+	// listens; no turn runs before.
+	var callbacks *callback.Signer
+	callbackURL := func(st *flow.State, id string) string { return callbacks.FlowURL(st, id) }
+	bots, problems, err := LoadBots(cfg.BotsDir, kinds, flow.Options{Env: cfg.Env, Secrets: cfg.Secrets, CallbackURL: callbackURL})
 	for _, p := range problems {
 		log.Warn("bot file", "problem", p.String())
 	}
@@ -204,6 +210,10 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	if err := declareChannels(ctx, s, project, bots, cfg.Channels, time.Now()); err != nil {
 		return err
 	}
+	callbackKey, err := s.ServerKey(ctx, callback.KeyName, callback.NewKey())
+	if err != nil {
+		return fmt.Errorf("the callback key: %w", err)
+	}
 	// Calls a user waits on may take up to 30 s; webhook attempts set their
 	// own 15 s deadline.
 	client, err := safehttp.New(safehttp.Config{Allow: cfg.AllowNet, Timeout: 30 * time.Second})
@@ -219,6 +229,11 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	}
 	// Scripts of code blocks run in QuickJS, a few at once (jsbox's limits).
 	exec := action.Executor{Client: client.HTTPClient(), Scripts: jsbox.New(jsbox.Config{})}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	callbacks = callback.New(publicURL(cfg.PublicURL, ln.Addr(), log), callbackKey)
 	turns := turn.New(s, bots, exec, log, turn.Config{}, deliverer)
 	server := api.New(api.Deps{Store: s, Bots: bots, Log: log, Metrics: metrics, Prepare: turns.Prepare, Accepted: turns.Accepted, Replayed: deliverer.Wake,
 		PrepareCommand: turns.PrepareCommand, Submitted: turns.Submitted,
@@ -230,12 +245,8 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		},
 		RateLimits: ratelimit.New(cfg.RateLimits, nil),
 		Execute:    exec,
+		Callbacks:  callbacks,
 	})
-
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
 	httpServer := &http.Server{Handler: server, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 	log.Info("confab is serving", "addr", ln.Addr().String(), "bots", bots.IDs(), "database", databaseName(cfg))
 	if ready != nil {
@@ -243,9 +254,10 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	}
 
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
-	// The workers, and the sweeps of expired idempotent answers and old
-	// execution logs; each returns when work ends.
+	// The workers, and the sweeps of timed-out waits, expired idempotent
+	// answers and old execution logs; each returns when work ends.
 	workers := []func(context.Context){turns.Run, deliverer.Run, server.SweepKeptAnswers,
+		func(ctx context.Context) { turns.SweepWaits(ctx, cfg.WaitSweep) },
 		func(ctx context.Context) {
 			SweepTurnLogs(ctx, s, LogRetention{MaxAge: cfg.LogRetention, Keep: cfg.LogKeep}, log, time.Now)
 		}}
@@ -280,6 +292,24 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// publicURL is the configured public URL, or http://<addr> of the address
+// listened on (localhost when that is every interface: callbacks from
+// elsewhere need the public URL set).
+func publicURL(configured string, addr net.Addr, log *slog.Logger) string {
+	if configured != "" {
+		return configured
+	}
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		log.Warn("no public URL is set: the callback URLs of wait blocks are on localhost; set --public-url (CONFAB_PUBLIC_URL) for callers elsewhere")
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 func databaseName(cfg config.Config) string {

@@ -24,12 +24,22 @@ type server struct {
 	url  string
 	stop context.CancelFunc
 	done chan error
+	// cfg is the configuration it runs with.
+	cfg      config.Config
+	stopOnce sync.Once
 }
 
 // startServer runs Serve on 127.0.0.1 with the test bots, a fresh SQLite
 // file (or the PostgreSQL of CONFAB_TEST_DATABASE_URL, in a fresh schema),
 // outbound calls allowed to 127.0.0.1 and a fast retry schedule.
 func startServer(t *testing.T, tune func(*config.Config)) *server {
+	t.Helper()
+	return runServer(t, testConfig(t, tune))
+}
+
+// testConfig is startServer's configuration, changed by tune (may be
+// nil).
+func testConfig(t *testing.T, tune func(*config.Config)) config.Config {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Addr = "127.0.0.1:0"
@@ -45,9 +55,15 @@ func startServer(t *testing.T, tune func(*config.Config)) *server {
 	if tune != nil {
 		tune(&cfg)
 	}
+	return cfg
+}
+
+// runServer runs Serve with cfg until shutdown, or the end of the test.
+func runServer(t *testing.T, cfg config.Config) *server {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
-	s := &server{stop: cancel, done: make(chan error, 1)}
+	s := &server{stop: cancel, done: make(chan error, 1), cfg: cfg}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -61,15 +77,22 @@ func startServer(t *testing.T, tune func(*config.Config)) *server {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the server did not start in 20s")
 	}
-	t.Cleanup(func() {
-		cancel()
+	t.Cleanup(func() { s.shutdown(t) })
+	return s
+}
+
+// shutdown stops the server (as SIGTERM does), waits for it and returns
+// what Serve returned; only the first call does, later ones return nil.
+func (s *server) shutdown(t *testing.T) (err error) {
+	s.stopOnce.Do(func() {
+		s.stop()
 		select {
-		case <-s.done:
+		case err = <-s.done:
 		case <-time.After(30 * time.Second):
 			t.Error("the server did not stop in 30s")
 		}
 	})
-	return s
+	return err
 }
 
 type channel struct {

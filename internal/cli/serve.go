@@ -23,6 +23,8 @@ func serverFlags(cmd *cobra.Command, cfg *config.Config) {
 	f := cmd.Flags()
 	f.String("config", "", "a YAML configuration file (CONFAB_CONFIG); flags and CONFAB_* variables override it")
 	f.StringVar(&cfg.Addr, "addr", cfg.Addr, "address to listen on (CONFAB_ADDR)")
+	f.StringVar(&cfg.PublicURL, "public-url", cfg.PublicURL, "the server's URL as others reach it, for wait blocks' callback URLs; default http://<addr> (CONFAB_PUBLIC_URL)")
+	f.DurationVar(&cfg.WaitSweep, "wait-sweep", cfg.WaitSweep, "how often wait blocks' time-outs are looked for (CONFAB_WAIT_SWEEP)")
 	f.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory for the SQLite database (CONFAB_DATA)")
 	f.StringVar(&cfg.BotsDir, "bots", cfg.BotsDir, "folder of bot files to serve (CONFAB_BOTS)")
 	f.StringVar(&cfg.DatabaseURL, "database", cfg.DatabaseURL, "postgres://... to use PostgreSQL instead of SQLite (CONFAB_DATABASE_URL)")

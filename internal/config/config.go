@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,13 @@ type Config struct {
 	// DatabaseURL selects PostgreSQL (postgres://...); empty means SQLite
 	// in DataDir (CONFAB_DATABASE_URL, --database).
 	DatabaseURL string
+	// PublicURL is the server's address as others reach it, for the
+	// callback URLs of wait blocks; default http://<the address listened
+	// on> (CONFAB_PUBLIC_URL, --public-url).
+	PublicURL string
+	// WaitSweep is how often the time-outs of wait blocks are looked for;
+	// default 1s (CONFAB_WAIT_SWEEP, --wait-sweep).
+	WaitSweep time.Duration
 	// AdminToken, when set, is the first project's admin token, taken as
 	// given (at least 32 characters); otherwise one is made and printed
 	// once on first start (CONFAB_ADMIN_TOKEN).
@@ -95,7 +103,7 @@ func Load(environ []string) (Config, error) {
 // Default returns the defaults.
 func Default() Config {
 	return Config{Addr: "127.0.0.1:8080", DataDir: "./data", BotsDir: "./bots", RetrySchedule: DefaultRetrySchedule,
-		ShutdownTimeout: 30 * time.Second, LogRetention: 30 * 24 * time.Hour, LogFormat: "text", Env: map[string]string{}, Secrets: map[string]string{},
+		ShutdownTimeout: 30 * time.Second, WaitSweep: time.Second, LogRetention: 30 * 24 * time.Hour, LogFormat: "text", Env: map[string]string{}, Secrets: map[string]string{},
 		RateLimits: ratelimit.Plans{Default: ratelimit.DefaultPlan()}}
 }
 
@@ -120,6 +128,14 @@ func (c *Config) ApplyEnv(environ []string) error {
 			c.BotsDir = value
 		case name == "CONFAB_DATABASE_URL":
 			c.DatabaseURL = value
+		case name == "CONFAB_PUBLIC_URL":
+			c.PublicURL = value
+		case name == "CONFAB_WAIT_SWEEP":
+			d, err := time.ParseDuration(value)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("CONFAB_WAIT_SWEEP: %w", err))
+			}
+			c.WaitSweep = d
 		case name == "CONFAB_ADMIN_TOKEN":
 			c.AdminToken = value
 		case name == "CONFAB_ALLOW_NET":
@@ -210,6 +226,12 @@ func (c Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("shutdown timeout must be more than zero"))
 	}
+	if err := checkPublicURL(c.PublicURL); err != nil {
+		errs = append(errs, err)
+	}
+	if c.WaitSweep <= 0 {
+		errs = append(errs, errors.New("wait sweep must be more than zero"))
+	}
 	if c.LogRetention <= 0 {
 		errs = append(errs, errors.New("log retention must be more than zero"))
 	}
@@ -245,8 +267,21 @@ func (c Config) String() string {
 	for k := range c.Secrets {
 		secrets = append(secrets, k+"=****")
 	}
-	return fmt.Sprintf("addr=%s data=%s bots=%s database=%q admin_token=%q allow_net=%v retry_schedule=%v secrets=%v",
-		c.Addr, c.DataDir, c.BotsDir, db, admin, c.AllowNet, c.RetrySchedule, secrets)
+	return fmt.Sprintf("addr=%s public_url=%s data=%s bots=%s database=%q admin_token=%q allow_net=%v retry_schedule=%v secrets=%v",
+		c.Addr, c.PublicURL, c.DataDir, c.BotsDir, db, admin, c.AllowNet, c.RetrySchedule, secrets)
+}
+
+// checkPublicURL accepts "" or an absolute http(s) URL without query or
+// fragment (a path is kept: a server behind a proxy's prefix).
+func checkPublicURL(v string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("public-url %q: use an absolute http or https URL without user, query or fragment, e.g. https://bots.example.com", v)
+	}
+	return nil
 }
 
 func (ch ChannelSpec) validate(i int) []error {

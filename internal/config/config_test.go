@@ -221,3 +221,28 @@ func TestLogRetention(t *testing.T) {
 		}
 	}
 }
+
+func TestPublicURLAndWaitSweep(t *testing.T) {
+	t.Parallel()
+	if c := Default(); c.PublicURL != "" || c.WaitSweep != time.Second {
+		t.Errorf("defaults: public URL %q, wait sweep %s; want none and 1s", c.PublicURL, c.WaitSweep)
+	}
+	path := filepath.Join(t.TempDir(), "confab.yaml")
+	if err := os.WriteFile(path, []byte("public_url: https://bots.example.com/confab\nwait_sweep: 5s\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load([]string{"CONFAB_CONFIG=" + path})
+	if err != nil || c.PublicURL != "https://bots.example.com/confab" || c.WaitSweep != 5*time.Second || c.Validate() != nil {
+		t.Fatalf("from the file: %q %s %v %v", c.PublicURL, c.WaitSweep, err, c.Validate())
+	}
+	c, err = Load([]string{"CONFAB_CONFIG=" + path, "CONFAB_PUBLIC_URL=http://10.0.0.5:8080", "CONFAB_WAIT_SWEEP=100ms"})
+	if err != nil || c.PublicURL != "http://10.0.0.5:8080" || c.WaitSweep != 100*time.Millisecond {
+		t.Fatalf("the environment over the file: %q %s %v", c.PublicURL, c.WaitSweep, err)
+	}
+	for _, env := range []string{"CONFAB_PUBLIC_URL=bots.example.com", "CONFAB_PUBLIC_URL=ftp://bots.example.com", "CONFAB_PUBLIC_URL=https://bots.example.com/?a=1",
+		"CONFAB_PUBLIC_URL=https://user:pw@bots.example.com", "CONFAB_WAIT_SWEEP=0s", "CONFAB_WAIT_SWEEP=often"} {
+		if c, err := Load([]string{env}); err == nil && c.Validate() == nil {
+			t.Errorf("%s was accepted", env)
+		}
+	}
+}

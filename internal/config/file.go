@@ -27,6 +27,8 @@ type fileConfig struct {
 	Data          *string           `yaml:"data"`
 	Bots          *string           `yaml:"bots"`
 	Database      *string           `yaml:"database"`
+	PublicURL     *string           `yaml:"public_url"`
+	WaitSweep     *string           `yaml:"wait_sweep"`
 	AdminToken    *string           `yaml:"admin_token"`
 	AllowNet      []string          `yaml:"allow_net"`
 	RetrySchedule []string          `yaml:"retry_schedule"`
@@ -69,6 +71,14 @@ func (c *Config) ApplyFile(path string) error {
 	set(&c.BotsDir, f.Bots)
 	set(&c.DatabaseURL, f.Database)
 	set(&c.AdminToken, f.AdminToken)
+	set(&c.PublicURL, f.PublicURL)
+	if f.WaitSweep != nil {
+		d, err := time.ParseDuration(*f.WaitSweep)
+		if err != nil {
+			return fmt.Errorf("%s: wait_sweep: %w", path, err)
+		}
+		c.WaitSweep = d
+	}
 	set(&c.LogFormat, f.LogFormat)
 	if f.AllowNet != nil {
 		c.AllowNet = f.AllowNet

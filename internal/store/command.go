@@ -1,6 +1,9 @@
 package store
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Command kinds: what an operator asks of a conversation from outside it
 // (the API's steering routes).
@@ -10,6 +13,11 @@ const (
 	CommandPause   = "pause"   // hold the bot: messages are kept, not run
 	CommandUnpause = "unpause" // release the hold; resume after a handover
 	CommandTrigger = "trigger" // jump to a block and run it
+	// CommandCallback and CommandTimeout end a wait block's wait: a POST
+	// to its callback URL, or its time-out. Both of one wait have the ID
+	// WaitCommandID gives, so that only the first is stored.
+	CommandCallback = "callback"
+	CommandTimeout  = "timeout"
 )
 
 // Command statuses.
@@ -37,6 +45,11 @@ type Command struct {
 	AdminID int64
 	// Block is where to jump (CommandTrigger).
 	Block string
+	// Wait numbers the wait a CommandCallback or CommandTimeout ends (the
+	// conversation's flow.State.Calls when it began); Data is the JSON
+	// body POSTed to its callback URL.
+	Wait int
+	Data []byte
 	// Vars are the variables to set (CommandSession, CommandTrigger); a
 	// nil value deletes one.
 	Vars map[string]any
@@ -94,4 +107,11 @@ type Submitted struct {
 	// Outgoing is what it sent, deliveries filled in.
 	Ran      bool
 	Outgoing []Outgoing
+}
+
+// WaitCommandID is the ID of the command that ends wait number n of a
+// conversation: its callback or its time-out, whichever is stored first
+// (the other is ErrConflict), so a callback URL is used at most once.
+func WaitCommandID(conversationID string, n int) string {
+	return "wait_" + conversationID + "_" + strconv.Itoa(n)
 }

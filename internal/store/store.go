@@ -180,6 +180,17 @@ type Store interface {
 	SubmitCommand(ctx context.Context, s Submission) (Submitted, error)
 	// GetCommand returns a command of a project's conversation.
 	GetCommand(ctx context.Context, projectID, conversationID, id string) (Command, error)
+
+	// Wait blocks (command.go; sqlstore waits.go).
+
+	// ServerKey returns the server's key of a name, storing fresh as it
+	// when there is none yet, so that every node and every restart gets
+	// the same key.
+	ServerKey(ctx context.Context, name string, fresh []byte) ([]byte, error)
+	// DueWaits returns up to limit conversations whose wait timed out at
+	// now (TurnResult.WaitUntil) and that have no command pending, the
+	// earliest first.
+	DueWaits(ctx context.Context, now time.Time, limit int) ([]Conversation, error)
 }
 
 // Project is a tenant: everything else belongs to one.
@@ -414,6 +425,10 @@ type TurnResult struct {
 	HandledSeq     int64 // the last inbound message or command handled
 	Outgoing       []Outgoing
 	Now            time.Time
+	// WaitUntil is when the wait block the conversation waits at after
+	// the turn times out; zero when it waits at none, or without a
+	// time-out (DueWaits finds it once it passed).
+	WaitUntil time.Time
 	// DeliveryLease, when set, creates the deliveries already leased to
 	// its owner if the conversation has no older delivery pending but
 	// those the same owner holds (so that it sends them at once, after

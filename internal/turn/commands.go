@@ -127,7 +127,9 @@ func (w *Worker) command(eng *flow.Engine, ch store.Channel, c store.Conversatio
 		if eng == nil {
 			return st, true, fmt.Errorf("the conversation's bot %q is not served", c.Bot)
 		}
-		ev.Time = now
+		if ev.Time.IsZero() {
+			ev.Time = now
+		}
 		var res flow.Result
 		if drive == nil {
 			if res = eng.Run(st, ev); res.Err == nil && res.Call() != nil {
@@ -176,6 +178,11 @@ func (w *Worker) command(eng *flow.Engine, ch store.Channel, c store.Conversatio
 		next.Held = false
 	case store.CommandTrigger:
 		next, ok, err = run(flow.Event{Kind: flow.EventTrigger, Block: cmd.Block, Vars: cmd.Vars})
+	case store.CommandCallback, store.CommandTimeout:
+		var ev flow.Event
+		if ev, err = waitEvent(st, cmd, now); err == nil {
+			next, ok, err = run(ev)
+		}
 	default:
 		err = fmt.Errorf("unknown kind of command %q", cmd.Kind)
 	}
@@ -212,6 +219,10 @@ func describe(cmd store.Command) string {
 		return "unpaused: the bot answers again"
 	case store.CommandTrigger:
 		return "jump to " + cmd.Block
+	case store.CommandCallback:
+		return fmt.Sprintf("the callback of wait %d came", cmd.Wait)
+	case store.CommandTimeout:
+		return fmt.Sprintf("wait %d timed out", cmd.Wait)
 	}
 	return cmd.Kind
 }

@@ -369,12 +369,16 @@ func (w *Worker) compute(ch store.Channel, c store.Conversation, start *flow.Sta
 	var out []store.Outgoing
 	var done []store.Command
 	handled := c.HandledSeq
+	ended := 0 // the wait a callback or time-out ended, done or failed
 	for _, it := range sequence(msgs, cmds) {
 		if it.cmd != nil {
 			handled = it.cmd.Seq
 			next, sent, cmd, trace, carried := w.command(eng, ch, c, st, *it.cmd, drive)
 			if !carried {
 				return store.TurnResult{}, st, false
+			}
+			if endsWait(st, cmd) {
+				ended = cmd.Wait
 			}
 			tl.add(cmd.Seq, trace)
 			st, out, done = next, append(out, sent...), append(done, cmd)
@@ -389,8 +393,9 @@ func (w *Worker) compute(ch store.Channel, c store.Conversation, start *flow.Sta
 		if st.Held {
 			w.heldMessage(c, m) // the engine keeps it unread
 		} else if isKeyword(ch.Keywords, m.Text) {
-			// Calls go on numbering: a step after the reset is not the
-			// step before it, and its calls need other keys.
+			// The calls go on being numbered from where they were, so
+			// that a wait's number (its callback URL) is never used twice
+			// in a conversation.
 			calls := st.Calls
 			st = newState(c)
 			st.Calls = calls
@@ -429,7 +434,7 @@ func (w *Worker) compute(ch store.Channel, c store.Conversation, start *flow.Sta
 		return store.TurnResult{}, st, false
 	}
 	now := w.now()
-	return store.TurnResult{State: state, Status: status(st), HandledSeq: handled, Outgoing: out, Now: now,
+	return store.TurnResult{State: state, Status: status(st), HandledSeq: handled, Outgoing: out, Now: now, WaitUntil: waitUntil(st, ended),
 		DeliveryLease: w.outbox.Lease(now), Log: tl.encode(secrets), Commands: done}, st, true
 }
 

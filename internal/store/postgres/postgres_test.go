@@ -69,7 +69,7 @@ func TestMigrationRunsEveryStatement(t *testing.T) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	want := "channels commands conversations deliveries delivery_attempts idempotency_keys messages projects schema_migrations subscriptions tokens turn_logs turn_queue users"
+	want := "channels commands conversations deliveries delivery_attempts idempotency_keys messages projects schema_migrations server_keys subscriptions tokens turn_logs turn_queue users"
 	if got := strings.Join(tables, " "); got != want {
 		t.Errorf("tables = %s\nwant %s", got, want)
 	}

@@ -16,6 +16,8 @@ type commandBody struct {
 	AdminID int64           `json:"adminID,omitempty"`
 	Block   string          `json:"block,omitempty"`
 	Vars    map[string]any  `json:"vars,omitempty"`
+	Wait    int             `json:"wait,omitempty"`
+	Data    json.RawMessage `json:"data,omitempty"`
 }
 
 // SubmitCommand stores a command in its conversation's sequence and runs
@@ -33,7 +35,8 @@ func (db *DB) SubmitCommand(ctx context.Context, sub store.Submission) (store.Su
 func (db *DB) submitCommand(ctx context.Context, sub store.Submission) (store.Submitted, error) {
 	var out store.Submitted
 	cmd := sub.Command
-	body, err := json.Marshal(commandBody{Message: cmd.Message, As: cmd.As, AdminID: cmd.AdminID, Block: cmd.Block, Vars: cmd.Vars})
+	body, err := json.Marshal(commandBody{Message: cmd.Message, As: cmd.As, AdminID: cmd.AdminID, Block: cmd.Block, Vars: cmd.Vars,
+		Wait: cmd.Wait, Data: cmd.Data})
 	if err != nil {
 		return out, fmt.Errorf("command %s: %w", cmd.ID, err)
 	}
@@ -152,6 +155,7 @@ func scanCommand(row interface{ Scan(...any) error }) (store.Command, error) {
 		return c, fmt.Errorf("command %s: the stored body: %w", c.ID, err)
 	}
 	c.Message, c.As, c.AdminID, c.Block, c.Vars = []byte(b.Message), b.As, b.AdminID, b.Block, b.Vars
+	c.Wait, c.Data = b.Wait, []byte(b.Data)
 	if len(result) > 0 {
 		c.Result = &store.CommandResult{}
 		if err := json.Unmarshal(result, c.Result); err != nil {

@@ -209,10 +209,10 @@ func (db *DB) acceptGuessed(ctx context.Context, tx *txn, in store.Inbound, subs
 	var id string
 	var last int64
 	var pending bool
-	err := tx.QueryRowContext(ctx, db.q(`UPDATE conversations SET last_seq = last_seq + ?, state = ?, status = ?, handled_seq = last_seq + 1, updated_at = ?
+	err := tx.QueryRowContext(ctx, db.q(`UPDATE conversations SET last_seq = last_seq + ?, state = ?, status = ?, handled_seq = last_seq + 1, updated_at = ?, wait_until = ?
 		WHERE channel_id = ? AND user_id = ? AND state = ? AND NOT EXISTS (SELECT 1 FROM turn_queue q WHERE q.conversation_id = conversations.id)
 		RETURNING id, last_seq, EXISTS (SELECT 1 FROM deliveries d WHERE d.conversation_id = conversations.id AND d.status = 'pending' AND NOT (d.lease_owner = ? AND d.lease_until > ?))`),
-		1+out, g.Result.State, g.Result.Status, now, in.ChannelID, *in.UserID, g.Prior.State, owner, leaseNow).Scan(&id, &last, &pending)
+		1+out, g.Result.State, g.Result.Status, now, msOrZero(g.Result.WaitUntil), in.ChannelID, *in.UserID, g.Prior.State, owner, leaseNow).Scan(&id, &last, &pending)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, 0, nil
 	}
@@ -235,7 +235,7 @@ func (db *DB) acceptGuessed(ctx context.Context, tx *txn, in store.Inbound, subs
 	// Run returns the guess when the conversation is as Prior says, as it
 	// is here; anything else is a bug, and the transaction rolls back.
 	r, ok := in.Run(*c, m)
-	if !ok || !bytes.Equal(r.State, g.Result.State) || r.Status != g.Result.Status || len(r.Outgoing) != out {
+	if !ok || !bytes.Equal(r.State, g.Result.State) || r.Status != g.Result.Status || !r.WaitUntil.Equal(g.Result.WaitUntil) || len(r.Outgoing) != out {
 		return false, 0, fmt.Errorf("sqlstore: the turn of conversation %s differs from the one guessed before its transaction", id)
 	}
 	r.ConversationID = id
@@ -454,8 +454,8 @@ func (db *DB) writeTurnRaising(ctx context.Context, tx *txn, r store.TurnResult,
 	// at the same moment).
 	var projectID, channelID string
 	var last int64
-	if err := tx.QueryRowContext(ctx, db.q(`UPDATE conversations SET last_seq = last_seq + ?, state = ?, status = ?, handled_seq = ?, updated_at = ? WHERE id = ? RETURNING project_id, channel_id, last_seq`),
-		len(r.Outgoing), r.State, r.Status, r.HandledSeq, now, r.ConversationID).Scan(&projectID, &channelID, &last); err != nil {
+	if err := tx.QueryRowContext(ctx, db.q(`UPDATE conversations SET last_seq = last_seq + ?, state = ?, status = ?, handled_seq = ?, updated_at = ?, wait_until = ? WHERE id = ? RETURNING project_id, channel_id, last_seq`),
+		len(r.Outgoing), r.State, r.Status, r.HandledSeq, now, msOrZero(r.WaitUntil), r.ConversationID).Scan(&projectID, &channelID, &last); err != nil {
 		return err
 	}
 	return db.writeTurnOutput(ctx, tx, r, ev, turnRow{projectID: projectID, channelID: channelID, last: last - int64(len(r.Outgoing))})

@@ -63,6 +63,29 @@ var guessTests = []test{
 			t.Errorf("the next message = %+v, want run inline at seq 6", acc)
 		}
 	}},
+	{name: "KeepsTheWait", run: func(t *testing.T, f *fixture) {
+		p := f.project(t)
+		c := f.channel(t, p.ID)
+		seven := int64(7)
+		first := f.say(t, c, store.Inbound{UserID: &seven, Text: "one", Run: guessed("S1", 1, nil)}, 0)
+		prior, err := f.s.GetConversation(f.ctx, p.ID, first.ConversationID)
+		is(t, "GetConversation", err, nil)
+		waiting := func(cv store.Conversation, m store.Message) (store.TurnResult, bool) {
+			r, ok := guessed("W", 1, nil)(cv, m)
+			r.Status, r.WaitUntil = "callback", f.at(time.Minute)
+			return r, ok
+		}
+		in := store.Inbound{UserID: &seven, Text: "pay", Run: waiting}
+		in.Guess = &store.Guess{Prior: prior, Result: mustRun(waiting, prior, "pay", f.at(time.Second))}
+		if acc := f.say(t, c, in, time.Second); !acc.Ran {
+			t.Fatalf("Accept = %+v, want the turn run inline", acc)
+		}
+		due, err := f.s.DueWaits(f.ctx, f.at(time.Minute), 10)
+		is(t, "DueWaits", err, nil)
+		if len(due) != 1 || due[0].ID != first.ConversationID || due[0].Status != "callback" {
+			t.Errorf("DueWaits after the wait's time-out = %+v, want conversation %s waiting", due, first.ConversationID)
+		}
+	}},
 	{name: "Stale", run: func(t *testing.T, f *fixture) {
 		p := f.project(t)
 		c := f.channel(t, p.ID)

@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Conversations", conversationTests},
 		{"Logs", logTests},
 		{"Events", eventTests},
+		{"Waits", waitTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
