@@ -10,14 +10,22 @@ import (
 )
 
 const deliveryColumns = `id, project_id, COALESCE(channel_id, ''), conversation_id, seq, url, body, status, attempts, next_at, last_status, last_error, created_at,
-	COALESCE(subscription_id, ''), event_id, event_type`
+	COALESCE(subscription_id, ''), event_id, event_type, delivered_at, delivered_by, delivered_latency_us, delivered_excerpt`
 
+// scanDelivery reads deliveryColumns. History holds the successful
+// attempt when the row keeps it (RecordAttempt), and nothing else.
 func scanDelivery(row interface{ Scan(...any) error }) (store.Delivery, error) {
 	var d store.Delivery
 	var next, created int64
+	var ok store.Attempt
+	var okAt, okLatency int64
 	err := row.Scan(&d.ID, &d.ProjectID, &d.ChannelID, &d.ConversationID, &d.Seq, &d.URL, &d.Body, &d.Status, &d.Attempts, &next, &d.LastStatus, &d.LastError, &created,
-		&d.SubscriptionID, &d.EventID, &d.EventType)
+		&d.SubscriptionID, &d.EventID, &d.EventType, &okAt, &ok.Owner, &okLatency, &ok.Excerpt)
 	d.NextAt, d.CreatedAt = fromMS(next), fromMS(created)
+	if okAt > 0 {
+		ok.DeliveryID, ok.At, ok.Status, ok.Latency = d.ID, fromMS(okAt), d.LastStatus, time.Duration(okLatency)*time.Microsecond
+		d.History = []store.Attempt{ok}
+	}
 	return d, err
 }
 
@@ -59,8 +67,21 @@ func (db *DB) ClaimDeliveries(ctx context.Context, lease store.Lease, limit int)
 // RecordAttempt logs one attempt and moves the delivery on. A dead letter
 // may raise an event (recordDead).
 func (db *DB) RecordAttempt(ctx context.Context, a store.Attempt, next store.DeliveryUpdate) error {
-	if next.Status == store.DeliveryDead {
+	switch next.Status {
+	case store.DeliveryDead:
 		return db.recordDead(ctx, a, next)
+	case store.DeliveryDelivered:
+		// One statement: the success is kept in the delivery's row, which
+		// it leaves for good (a delivered delivery is never attempted
+		// again), so no delivery_attempts row is needed.
+		res, err := db.write(ctx, db.q(`UPDATE deliveries SET attempts = attempts + 1, status = 'delivered', next_at = ?, last_status = ?, last_error = ?, lease_owner = '', lease_until = 0,
+				delivered_at = ?, delivered_by = ?, delivered_latency_us = ?, delivered_excerpt = ?
+			WHERE id = ? AND (lease_owner = '' OR lease_owner = ?)`),
+			ms(next.NextAt), a.Status, a.Error, ms(a.At), a.Owner, a.Latency.Microseconds(), a.Excerpt, a.DeliveryID, a.Owner)
+		if err := db.affected(res, err); !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return db.attemptRefused(ctx, a.DeliveryID)
 	}
 	if db.d.WritableCTE {
 		// One statement: move the delivery on and log the attempt.
@@ -74,14 +95,7 @@ func (db *DB) RecordAttempt(ctx context.Context, a store.Attempt, next store.Del
 		if err := db.affected(res, err); !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		var exists int
-		if err := db.readRow(ctx, db.q(`SELECT COUNT(*) FROM deliveries WHERE id = ?`), a.DeliveryID).Scan(&exists); err != nil {
-			return db.err(err)
-		}
-		if exists == 0 {
-			return store.ErrNotFound
-		}
-		return store.ErrConflict
+		return db.attemptRefused(ctx, a.DeliveryID)
 	}
 	return db.tx(ctx, func(tx *txn) error {
 		// Move the delivery on only while a.Owner holds its lease (or no one
@@ -107,6 +121,20 @@ func (db *DB) RecordAttempt(ctx context.Context, a store.Attempt, next store.Del
 			a.DeliveryID, n, a.Owner, ms(a.At), a.Status, a.Latency.Microseconds(), a.Error, a.Excerpt)
 		return err
 	})
+}
+
+// attemptRefused says why an attempt's update found no delivery it may
+// move on: there is none (ErrNotFound), or its lease ran out and another
+// worker holds it now (ErrConflict).
+func (db *DB) attemptRefused(ctx context.Context, id string) error {
+	var exists int
+	if err := db.readRow(ctx, db.q(`SELECT COUNT(*) FROM deliveries WHERE id = ?`), id).Scan(&exists); err != nil {
+		return db.err(err)
+	}
+	if exists == 0 {
+		return store.ErrNotFound
+	}
+	return store.ErrConflict
 }
 
 // ListDeliveries returns a channel's deliveries with their attempts,
@@ -137,9 +165,11 @@ func (db *DB) listDeliveries(ctx context.Context, where, projectID, key string, 
 		return nil, db.err(err)
 	}
 	for i := range out {
-		if out[i].History, err = db.attempts(ctx, out[i].ID); err != nil {
+		logged, err := db.attempts(ctx, out[i].ID)
+		if err != nil {
 			return nil, db.err(err)
 		}
+		out[i].History = append(logged, out[i].History...) // the row's success comes last
 	}
 	return out, nil
 }
