@@ -283,10 +283,10 @@ type Inbound struct {
 	// returns (committed or not), before it returns.
 	After func(Accepted, error)
 	// Guess, when set with Run and UserID, is what Run returns when the
-	// conversation still stands as Guess.Prior: a store whose writes run
-	// one at a time (SQLite) may then take the message's number and write
-	// the turn's state in one statement, guarded by that state, and call
-	// Run with the conversation as Prior says it is.
+	// conversation still stands as Guess.Prior: a store may then take the
+	// message's number and write the turn's state in one statement,
+	// guarded by that state and sequence number, and call Run with the
+	// conversation as Prior says it is.
 	Guess *Guess
 }
 
@@ -295,6 +295,10 @@ type Guess struct {
 	// Prior is the conversation the turn was worked out from; its State
 	// must be the stored state byte for byte for the guess to hold.
 	Prior Conversation
+	// LastSeq is Prior's last sequence number (message, reply or
+	// command). While it is unchanged nothing was accepted since, so no
+	// other turn of the conversation can be queued or running.
+	LastSeq int64
 	// Result is the turn Run returns from Prior (State, Status, Outgoing,
 	// Now, DeliveryLease and Log are read).
 	Result TurnResult

@@ -125,7 +125,7 @@ func (w *Worker) Prepare(in *store.Inbound, ch store.Channel) {
 		}
 	}
 	if ok && in.UserID != nil {
-		in.Guess = &store.Guess{Prior: e.conv, Result: pre}
+		in.Guess = &store.Guess{Prior: e.conv, LastSeq: e.lastSeq, Result: pre}
 	}
 	var handed func(hand func())
 	in.Run = func(c store.Conversation, m store.Message) (store.TurnResult, bool) {
@@ -141,7 +141,7 @@ func (w *Worker) Prepare(in *store.Inbound, ch store.Channel) {
 			// Remembered before the commit: if it does not commit, the
 			// next message's state differs and it is worked out again.
 			c.State, c.HandledSeq, c.Status = r.State, m.Seq, r.Status
-			w.spec.put(key, committed{conv: c, st: st})
+			w.spec.put(key, committed{conv: c, st: st, lastSeq: m.Seq + int64(len(r.Outgoing))})
 		}
 		if handed == nil {
 			// Registered here, in the order of the conversation's
@@ -188,8 +188,9 @@ type speculation struct {
 // committed is a conversation as a turn committed it, with its state
 // decoded.
 type committed struct {
-	conv store.Conversation
-	st   flow.State
+	conv    store.Conversation
+	st      flow.State
+	lastSeq int64 // the conversation's last sequence number after the turn
 }
 
 const maxSpeculation = 50_000

@@ -110,3 +110,26 @@ func openSchema(t *testing.T, admin *sql.DB, base string) (*sqlstore.DB, string)
 	}
 	return db, schema
 }
+
+// TestShortestPathKeepsTheLogInTheMessage: on PostgreSQL too, a turn whose
+// guess holds takes the shortest path, its log in its message's row.
+func TestShortestPathKeepsTheLogInTheMessage(t *testing.T) {
+	t.Parallel()
+	base := databaseURL(t)
+	admin, err := postgres.Open(t.Context(), base)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	s, schema := openSchema(t, admin.W, base)
+	t.Cleanup(func() { s.Close() })
+	conv := storetest.ShortestPath(t, s)
+	var inTurnLogs, inMessages int
+	if err := admin.W.QueryRowContext(t.Context(), `SELECT (SELECT COUNT(*) FROM `+schema+`.turn_logs WHERE conversation_id = $1 AND trace = '["second"]'::bytea),
+		(SELECT COUNT(*) FROM `+schema+`.messages WHERE conversation_id = $1 AND seq = 2 AND trace = '["second"]'::bytea)`, conv).Scan(&inTurnLogs, &inMessages); err != nil {
+		t.Fatal(err)
+	}
+	if inTurnLogs != 0 || inMessages != 1 {
+		t.Errorf("the guessed turn's log is in turn_logs %d times and in its message's row %d times, want 0 and 1", inTurnLogs, inMessages)
+	}
+}

@@ -89,7 +89,7 @@ func (db *DB) accept(ctx context.Context, in store.Inbound) (store.Accepted, err
 	err := db.tx(ctx, func(tx *txn) error {
 		leased, raised = false, 0
 		created := false
-		if db.d.GroupCommit && in.Guess != nil && in.UserID != nil && in.Run != nil {
+		if in.Guess != nil && in.Guess.LastSeq > 0 && in.UserID != nil && in.Run != nil {
 			ran, n, err := db.acceptGuessed(ctx, tx, in, subs, payload, &c, &acc)
 			if err != nil {
 				return err
@@ -190,14 +190,20 @@ func (db *DB) accept(ctx context.Context, in store.Inbound) (store.Accepted, err
 	return done()
 }
 
-// acceptGuessed is Accept's shortest way, for a store whose write
-// transactions run one at a time (group commit): when the conversation's
-// state is still in.Guess.Prior's and no other turn of it is queued or
-// running, one statement takes the message's number and those of the
-// turn's replies, writes the turn's state, and tells whether an older
-// delivery waits; the message, the turn's log and its replies follow. It
-// reports false, having written nothing, when the guess does not hold,
-// and the caller goes the long way.
+// acceptGuessed is Accept's shortest way: when the conversation's state
+// and last sequence number are still in.Guess's (so nothing was accepted
+// since that turn, and no other turn of it is queued or running), one
+// statement takes the message's number and those of the turn's replies,
+// writes the turn's state, and tells whether an older delivery waits; the
+// message with the turn's log, and its replies, follow. It reports false,
+// having written nothing, when the guess does not hold, and the caller
+// goes the long way.
+//
+// On PostgreSQL, the guard is what makes this safe: an UPDATE that waited
+// for the row's lock checks its WHERE again on the row as committed, but
+// reads other tables (the turn queue, the deliveries) as they were when it
+// started. While last_seq is unchanged, no turn of the conversation
+// committed meanwhile, so what it read of them still holds.
 func (db *DB) acceptGuessed(ctx context.Context, tx *txn, in store.Inbound, subs *subscriptionSet, payload []byte, c *store.Conversation, acc *store.Accepted) (bool, int, error) {
 	g := in.Guess
 	out := len(g.Result.Outgoing)
@@ -210,9 +216,9 @@ func (db *DB) acceptGuessed(ctx context.Context, tx *txn, in store.Inbound, subs
 	var last int64
 	var pending bool
 	err := tx.QueryRowContext(ctx, db.q(`UPDATE conversations SET last_seq = last_seq + ?, state = ?, status = ?, handled_seq = last_seq + 1, updated_at = ?, wait_until = ?
-		WHERE channel_id = ? AND user_id = ? AND state = ? AND NOT EXISTS (SELECT 1 FROM turn_queue q WHERE q.conversation_id = conversations.id)
+		WHERE channel_id = ? AND user_id = ? AND state = ? AND last_seq = ? AND NOT EXISTS (SELECT 1 FROM turn_queue q WHERE q.conversation_id = conversations.id)
 		RETURNING id, last_seq, EXISTS (SELECT 1 FROM deliveries d WHERE d.conversation_id = conversations.id AND d.status = 'pending' AND NOT (d.lease_owner = ? AND d.lease_until > ?))`),
-		1+out, g.Result.State, g.Result.Status, now, msOrZero(g.Result.WaitUntil), in.ChannelID, *in.UserID, g.Prior.State, owner, leaseNow).Scan(&id, &last, &pending)
+		1+out, g.Result.State, g.Result.Status, now, msOrZero(g.Result.WaitUntil), in.ChannelID, *in.UserID, g.Prior.State, g.LastSeq, owner, leaseNow).Scan(&id, &last, &pending)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, 0, nil
 	}

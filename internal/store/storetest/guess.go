@@ -29,7 +29,7 @@ var guessTests = []test{
 			got = cv
 			return turn(cv, m)
 		}
-		in.Guess = &store.Guess{Prior: prior, Result: mustRun(turn, prior, "two", f.at(time.Second))}
+		in.Guess = &store.Guess{Prior: prior, LastSeq: 2, Result: mustRun(turn, prior, "two", f.at(time.Second))}
 		acc := f.say(t, c, in, time.Second)
 		if !acc.Ran || acc.Seq != 3 || acc.ConversationID != first.ConversationID {
 			t.Fatalf("Accept = %+v, want the turn run inline at seq 3 in %s", acc, first.ConversationID)
@@ -76,7 +76,7 @@ var guessTests = []test{
 			return r, ok
 		}
 		in := store.Inbound{UserID: &seven, Text: "pay", Run: waiting}
-		in.Guess = &store.Guess{Prior: prior, Result: mustRun(waiting, prior, "pay", f.at(time.Second))}
+		in.Guess = &store.Guess{Prior: prior, LastSeq: 2, Result: mustRun(waiting, prior, "pay", f.at(time.Second))}
 		if acc := f.say(t, c, in, time.Second); !acc.Ran {
 			t.Fatalf("Accept = %+v, want the turn run inline", acc)
 		}
@@ -96,7 +96,7 @@ var guessTests = []test{
 		stale := prior
 		stale.State = []byte("S0")
 		in := store.Inbound{UserID: &seven, Text: "two", Run: guessed("real", 1, nil)}
-		in.Guess = &store.Guess{Prior: stale, Result: mustRun(guessed("guess", 3, nil), stale, "two", f.at(time.Second))}
+		in.Guess = &store.Guess{Prior: stale, LastSeq: 2, Result: mustRun(guessed("guess", 3, nil), stale, "two", f.at(time.Second))}
 		acc := f.say(t, c, in, time.Second)
 		if !acc.Ran || acc.Seq != 3 || len(acc.Outgoing) != 1 {
 			t.Fatalf("Accept = %+v, want Run's turn (one reply) inline at seq 3", acc)
@@ -105,6 +105,27 @@ var guessTests = []test{
 		is(t, "GetConversation", err, nil)
 		if string(conv.State) != "real after two" || conv.HandledSeq != 3 {
 			t.Errorf("stored state %q handled %d, want Run's (real after two, 3), not the stale guess's", conv.State, conv.HandledSeq)
+		}
+	}},
+	{name: "Behind", run: func(t *testing.T, f *fixture) {
+		p := f.project(t)
+		c := f.channel(t, p.ID)
+		seven := int64(7)
+		first := f.say(t, c, store.Inbound{UserID: &seven, Text: "one", Run: guessed("S1", 1, nil)}, 0)
+		prior, err := f.s.GetConversation(f.ctx, p.ID, first.ConversationID)
+		is(t, "GetConversation", err, nil)
+		// The state is the guess's, but its sequence number is behind: the
+		// guess was made before something else took a number.
+		in := store.Inbound{UserID: &seven, Text: "two", Run: guessed("real", 1, nil)}
+		in.Guess = &store.Guess{Prior: prior, LastSeq: 1, Result: mustRun(guessed("guess", 3, nil), prior, "two", f.at(time.Second))}
+		acc := f.say(t, c, in, time.Second)
+		if !acc.Ran || acc.Seq != 3 || len(acc.Outgoing) != 1 {
+			t.Fatalf("Accept = %+v, want Run's turn (one reply) inline at seq 3", acc)
+		}
+		conv, err := f.s.GetConversation(f.ctx, p.ID, first.ConversationID)
+		is(t, "GetConversation", err, nil)
+		if string(conv.State) != "real after two" {
+			t.Errorf("stored state %q, want Run's, not the guess's", conv.State)
 		}
 	}},
 	{name: "Queued", run: func(t *testing.T, f *fixture) {
@@ -116,7 +137,7 @@ var guessTests = []test{
 		is(t, "GetConversation", err, nil)
 		f.say(t, c, store.Inbound{UserID: &seven, Text: "two"}, time.Second) // queues a turn
 		in := store.Inbound{UserID: &seven, Text: "three", Run: guessed("S3", 1, nil)}
-		in.Guess = &store.Guess{Prior: prior, Result: mustRun(guessed("S3", 1, nil), prior, "three", f.at(2*time.Second))}
+		in.Guess = &store.Guess{Prior: prior, LastSeq: 2, Result: mustRun(guessed("S3", 1, nil), prior, "three", f.at(2*time.Second))}
 		if acc := f.say(t, c, in, 2*time.Second); acc.Ran || acc.Seq != 4 {
 			t.Errorf("Accept behind a queued turn = %+v, want seq 4 left to that turn", acc)
 		}

@@ -23,7 +23,9 @@ func (f *fixture) inlineTurn(t *testing.T, c store.Channel, sender string, d tim
 		uid := prior.UserID
 		in.UserID = &uid
 		r, _ := in.Run(prior, store.Message{ConversationID: prior.ID})
-		in.Guess = &store.Guess{Prior: prior, Result: r}
+		msgs, err := f.s.Messages(f.ctx, c.ProjectID, prior.ID)
+		is(t, "Messages", err, nil)
+		in.Guess = &store.Guess{Prior: prior, LastSeq: msgs[len(msgs)-1].Seq, Result: r}
 	}
 	acc := f.say(t, c, in, d)
 	if !acc.Ran {
