@@ -42,6 +42,12 @@ type Dialect struct {
 	// (SQLite, whose single writer connection would otherwise run them one
 	// commit at a time). Each caller still waits for its own commit.
 	GroupCommit bool
+	// Checkpoint, when set, is run every CheckpointEvery outside the
+	// group-commit writer (SQLite: "PRAGMA wal_checkpoint(PASSIVE)", with
+	// the writer's automatic checkpoints off), so that copying the WAL
+	// into the database, and its fsync, never holds up a commit.
+	Checkpoint      string
+	CheckpointEvery time.Duration
 	// WritableCTE says the database runs data-modifying statements inside
 	// WITH (PostgreSQL): then the common writes are one statement (one
 	// round trip) instead of a transaction of several.
@@ -66,6 +72,9 @@ type DB struct {
 	channels   channelCache
 	ops        chan op // group commit queue; nil without group commit
 	writerDone chan struct{}
+	// stopCheckpoints ends the checkpointer (Dialect.Checkpoint); nil
+	// without one.
+	stopCheckpoints func()
 
 	// Event webhooks: the subscriptions of each project, and what to call
 	// after events were written (subscriptions.go, events.go).
@@ -83,11 +92,44 @@ func New(w, r *sql.DB, d Dialect) *DB {
 		db.writerDone = make(chan struct{})
 		go db.writer()
 	}
+	if d.Checkpoint != "" {
+		db.stopCheckpoints = db.checkpointer()
+	}
 	return db
 }
 
-// Close stops the group-commit writer and closes both pools.
+// checkpointer runs Dialect.Checkpoint every CheckpointEvery until the
+// returned stop is called.
+func (db *DB) checkpointer() (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(db.d.CheckpointEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				// A failed checkpoint leaves the WAL as it is; the next
+				// one copies it.
+				_, _ = db.W.ExecContext(ctx, db.d.Checkpoint)
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
+// Close stops the group-commit writer and the checkpointer and closes
+// both pools.
 func (db *DB) Close() error {
+	if db.stopCheckpoints != nil {
+		db.stopCheckpoints()
+	}
 	if db.ops != nil {
 		close(db.ops)
 		<-db.writerDone
