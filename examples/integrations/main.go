@@ -14,15 +14,26 @@
 //	confab serve --bots bots --allow-net 127.0.0.1/32
 //
 // Every route but the delivery time checks the Authorization header the
-// bot sends (Bearer and the token). It uses the standard library only and
+// bot sends (Bearer and the token). With -secret (or WEBHOOK_SECRET), the
+// webhook secret of the channel the bot talks through, it also checks the
+// signature every call carries and refuses a call that is not signed by
+// Confab. Cancelling an order remembers its answer by the call's
+// Idempotency-Key: a call Confab repeats (after a crash) gets the same
+// answer and cancels nothing twice. It uses the standard library only and
 // keeps its orders in memory.
 package main
 
 import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"mime"
 	"net/http"
@@ -45,15 +56,20 @@ type order struct {
 // server answers the bot's calls.
 type server struct {
 	ordersToken, shopToken string
-	now                    func() time.Time
+	// webhookSecret, when set, is the channel's webhook secret
+	// (whsec_...): every call must be signed with it.
+	webhookSecret string
+	now           func() time.Time
 
 	mu     sync.Mutex
 	orders map[int64]*order
+	// cancels holds the answers of cancellations by Idempotency-Key.
+	cancels map[string]map[string]any
 }
 
 func newServer(ordersToken, shopToken string, now func() time.Time) *server {
 	t := now()
-	return &server{ordersToken: ordersToken, shopToken: shopToken, now: now, orders: map[int64]*order{
+	return &server{ordersToken: ordersToken, shopToken: shopToken, now: now, cancels: map[string]map[string]any{}, orders: map[int64]*order{
 		1234: {ID: 1234, Status: "in delivery", Total: 23.5, Arrives: t.Add(25 * time.Minute), Late: true},
 		4321: {ID: 4321, Status: "preparing", Total: 23.5, Arrives: t.Add(50 * time.Minute)},
 		5678: {ID: 5678, Status: "delivered", Total: 12, Arrives: t.Add(-2 * time.Hour)},
@@ -67,8 +83,76 @@ func (s *server) handler() http.Handler {
 	mux.HandleFunc("POST /bot-action", s.authorized(s.shopToken, s.customAction))
 	mux.HandleFunc("POST /orders/{id}/cancel", s.authorized(s.shopToken, s.cancel))
 	mux.HandleFunc("GET /orders/{id}/eta", s.eta)
-	return mux
+	if s.webhookSecret == "" {
+		return mux
+	}
+	return s.signed(mux)
 }
+
+// signed refuses a call whose webhook-signature is not Confab's, made with
+// the channel's webhook secret over the exact body.
+func (s *server) signed(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+		if err != nil {
+			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "the body is over 1 MiB"})
+			return
+		}
+		if _, err := verifyWebhook(s.webhookSecret, r.Header, body, s.now(), 5*time.Minute); err != nil {
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "not signed by Confab: " + err.Error()})
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// BEGIN verifyWebhook (docs/webhooks.md holds the same code)
+
+// verifyWebhook checks one Confab webhook delivery by the Standard Webhooks
+// scheme and returns its webhook-id. secret is the channel's webhookSecret
+// ("whsec_" + base64 of the key); body must be the raw bytes received, not
+// re-encoded JSON. The delivery is refused when webhook-timestamp is further
+// than tolerance from now, either way, or when no "v1," signature in
+// webhook-signature is the base64 HMAC-SHA256 of "id.timestamp.body".
+func verifyWebhook(secret string, h http.Header, body []byte, now time.Time, tolerance time.Duration) (string, error) {
+	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
+	if err != nil || len(key) == 0 {
+		return "", errors.New("the secret must be whsec_ followed by base64")
+	}
+	id := h.Get("webhook-id")
+	ts := h.Get("webhook-timestamp")
+	signatures := strings.Join(h.Values("webhook-signature"), " ")
+	if id == "" || ts == "" || signatures == "" {
+		return "", errors.New("missing webhook-id, webhook-timestamp or webhook-signature")
+	}
+	seconds, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return "", errors.New("webhook-timestamp is not a number of seconds")
+	}
+	if d := now.Sub(time.Unix(seconds, 0)); d > tolerance || d < -tolerance {
+		return "", fmt.Errorf("webhook-timestamp is %v away from now, more than %v", d.Truncate(time.Second), tolerance)
+	}
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(id + "." + ts + "."))
+	mac.Write(body)
+	want := mac.Sum(nil)
+	// One "v1,<base64>" per signing secret, separated by spaces (two while
+	// a secret is being rotated); any one that matches is enough.
+	for _, entry := range strings.Fields(signatures) {
+		version, sig, ok := strings.Cut(entry, ",")
+		if !ok || version != "v1" {
+			continue
+		}
+		got, err := base64.StdEncoding.DecodeString(sig)
+		if err == nil && hmac.Equal(got, want) {
+			return id, nil
+		}
+	}
+	return "", errors.New("no matching signature")
+}
+
+// END verifyWebhook
 
 // authorized refuses a request whose Authorization is not "Bearer token".
 func (s *server) authorized(token string, next http.HandlerFunc) http.HandlerFunc {
@@ -159,7 +243,8 @@ func (s *server) customAction(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"message": doc})
 }
 
-// cancel cancels an order that is not out yet (the api block).
+// cancel cancels an order that is not out yet (the api block). A call with
+// an Idempotency-Key it has answered gets the same answer again.
 func (s *server) cancel(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Reason string `json:"reason"`
@@ -172,14 +257,22 @@ func (s *server) cancel(w http.ResponseWriter, r *http.Request) {
 	if o == nil {
 		return
 	}
+	key := r.Header.Get("Idempotency-Key")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if o.Status != "preparing" {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "shipped"})
+	if answer, ok := s.cancels[key]; ok && key != "" {
+		writeJSON(w, http.StatusOK, answer)
 		return
 	}
-	o.Status = "cancelled"
-	writeJSON(w, http.StatusOK, map[string]any{"status": "cancelled", "refund": o.Total})
+	answer := map[string]any{"status": o.Status}
+	if o.Status == "preparing" {
+		o.Status = "cancelled"
+		answer = map[string]any{"status": "cancelled", "refund": o.Total}
+	}
+	if key != "" {
+		s.cancels[key] = answer
+	}
+	writeJSON(w, http.StatusOK, answer)
 }
 
 // eta tells when an order arrives (fetched by the code block, which sends
@@ -228,12 +321,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:9100", "the address to listen on")
+	secret := flag.String("secret", os.Getenv("WEBHOOK_SECRET"), "the webhookSecret (whsec_...) of the channel the bot talks through: calls not signed with it are refused (default $WEBHOOK_SECRET; none: signatures are not checked)")
 	flag.Parse()
 	ordersToken, shopToken := os.Getenv("ORDERS_TOKEN"), os.Getenv("SHOP_TOKEN")
 	if ordersToken == "" || shopToken == "" {
 		log.Fatal("set ORDERS_TOKEN and SHOP_TOKEN: the tokens the bot sends (its secrets ORDERS_TOKEN and SHOP_TOKEN)")
 	}
 	s := newServer(ordersToken, shopToken, time.Now)
+	s.webhookSecret = *secret
+	if _, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(s.webhookSecret, "whsec_")); err != nil {
+		log.Fatalf("-secret: the channel's webhookSecret is whsec_ followed by base64: %v", err)
+	}
 	srv := &http.Server{Addr: *addr, Handler: s.handler(), ReadHeaderTimeout: 5 * time.Second}
 	log.Printf("answering the orders bot on http://%s", *addr)
 	log.Fatal(srv.ListenAndServe())

@@ -5,10 +5,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/confab/confab/internal/webhook"
 )
 
 // TestServerAnswersTheOrdersBot sends the server the requests the orders
@@ -56,11 +60,11 @@ func TestServerAnswersTheOrdersBot(t *testing.T) {
 		{"the custom action with the orders' token", "POST", "/bot-action", "Bearer orders-token", `{}`,
 			401, `{"error": "wrong or missing Authorization"}`},
 		{"cancel an order out for delivery", "POST", "/orders/1234/cancel", "Bearer shop-token", `{"reason": "customer asked in chat", "order": 1234}`,
-			200, `{"status": "shipped"}`},
+			200, `{"status": "in delivery"}`},
 		{"cancel an order being prepared", "POST", "/orders/4321/cancel", "Bearer shop-token", `{"reason": "customer asked in chat", "order": 4321}`,
 			200, `{"status": "cancelled", "refund": 23.5}`},
 		{"cancel it again", "POST", "/orders/4321/cancel", "Bearer shop-token", `{"reason": "customer asked in chat", "order": 4321}`,
-			200, `{"status": "shipped"}`},
+			200, `{"status": "cancelled"}`},
 		{"cancel an unknown order", "POST", "/orders/1/cancel", "Bearer shop-token", `{}`, 404, `{"error": "no such order"}`},
 		{"cancel with a body that is not JSON", "POST", "/orders/4321/cancel", "Bearer shop-token", `reason=none`,
 			400, `{"error": "the body is not valid JSON: invalid character 'r' looking for beginning of value"}`},
@@ -99,5 +103,117 @@ func TestServerAnswersTheOrdersBot(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: answer\n%s\nwant\n%s", tt.name, data, tt.want)
 		}
+	}
+}
+
+// call sends one request to the server and returns its status and its
+// answer, decoded.
+func call(t *testing.T, url string, h http.Header, body string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), "POST", url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header = h
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatalf("the answer is not JSON: %v", err)
+	}
+	return resp.StatusCode, out
+}
+
+// TestCancelAnswersARepeatedKeyAsBefore: a call Confab repeats with the
+// same Idempotency-Key gets the first answer, refund included, and the
+// order is cancelled once; another key is another cancellation.
+func TestCancelAnswersARepeatedKeyAsBefore(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(newServer("orders-token", "shop-token", time.Now).handler())
+	t.Cleanup(srv.Close)
+	h := http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer shop-token"}}
+	const body = `{"reason": "customer asked in chat", "order": 4321}`
+	first := h.Clone()
+	first.Set("Idempotency-Key", "conv_1/cancel#3")
+	for i := range 2 {
+		code, got := call(t, srv.URL+"/orders/4321/cancel", first, body)
+		if code != 200 || got["status"] != "cancelled" || got["refund"] != 23.5 {
+			t.Errorf("call %d with the first key = %d %v, want the cancellation with its refund", i+1, code, got)
+		}
+	}
+	other := h.Clone()
+	other.Set("Idempotency-Key", "conv_2/cancel#1")
+	if code, got := call(t, srv.URL+"/orders/4321/cancel", other, body); code != 200 || got["status"] != "cancelled" || got["refund"] != nil {
+		t.Errorf("another key = %d %v, want the order's status (cancelled) without a refund", code, got)
+	}
+}
+
+// TestSignedCallsOnly: with the channel's webhook secret, the server takes
+// calls signed by Confab's signer with it (two signatures while the secret
+// is rotated included) and refuses the others.
+func TestSignedCallsOnly(t *testing.T) {
+	t.Parallel()
+	secret, err := webhook.NewSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := webhook.NewSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newServer("orders-token", "shop-token", time.Now)
+	s.webhookSecret = secret.String()
+	srv := httptest.NewServer(s.handler())
+	t.Cleanup(srv.Close)
+	const body = `{"functionCall": "get_order", "params": {"order_id": 1234}}`
+	headers := func(signed http.Header) http.Header {
+		h := signed.Clone()
+		h.Set("Content-Type", "application/json")
+		h.Set("Authorization", "Bearer orders-token")
+		return h
+	}
+	now := time.Now()
+	for _, tt := range []struct {
+		name   string
+		h      http.Header
+		status int
+	}{
+		{"signed with the secret", headers(webhook.NewSigner(secret).Sign("conv_1/lookup#1", now, []byte(body))), 200},
+		{"signed with a new and the old secret", headers(webhook.NewSigner(other, secret).Sign("conv_1/lookup#1", now, []byte(body))), 200},
+		{"signed with another secret", headers(webhook.NewSigner(other).Sign("conv_1/lookup#1", now, []byte(body))), 401},
+		{"signed 10 minutes ago", headers(webhook.NewSigner(secret).Sign("conv_1/lookup#1", now.Add(-10*time.Minute), []byte(body))), 401},
+		{"not signed", headers(http.Header{}), 401},
+	} {
+		code, got := call(t, srv.URL+"/functions", tt.h, body)
+		if code != tt.status {
+			t.Errorf("%s: %d %v, want %d", tt.name, code, got, tt.status)
+		}
+	}
+	// The signature covers the body as sent.
+	h := headers(webhook.NewSigner(secret).Sign("conv_1/lookup#1", now, []byte(body)))
+	if code, got := call(t, srv.URL+"/functions", h, strings.Replace(body, "1234", "5678", 1)); code != 401 {
+		t.Errorf("a changed body = %d %v, want 401", code, got)
+	}
+}
+
+// TestVerifyIsTheDocsSnippet keeps verifyWebhook here and the Go snippet
+// of docs/webhooks.md identical.
+func TestVerifyIsTheDocsSnippet(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok1 := strings.Cut(string(src), "// BEGIN verifyWebhook (docs/webhooks.md holds the same code)\n\n")
+	code, _, ok2 := strings.Cut(rest, "\n// END verifyWebhook")
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "webhooks.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok1 || !ok2 || !strings.Contains(string(doc), code) {
+		t.Errorf("verifyWebhook in main.go is not the Go snippet of docs/webhooks.md; copy the doc's code between the markers")
 	}
 }

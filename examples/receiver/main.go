@@ -1,6 +1,7 @@
 // Command receiver is a small webhook receiver for Confab's API channel: it
 // checks each delivery's Standard Webhooks signature with the channel's
-// secret, drops repeats of a webhook-id, and prints the bot's message.
+// secret, drops repeats of a webhook-id, and prints the bot's message (or,
+// given an event webhook's secret, the type of each event).
 //
 //	go run ./examples/receiver -secret whsec_... -addr 127.0.0.1:9000
 //
@@ -91,6 +92,9 @@ type message struct {
 	AdminID      *int64          `json:"adminID,omitempty"`
 	Rich         json.RawMessage `json:"rich,omitempty"`
 	Test         bool            `json:"test,omitempty"` // set by the test-webhook route only
+	// Type is set instead when the body is an event (an event webhook's
+	// delivery, docs/api.md#events): handover.requested, ...
+	Type string `json:"type,omitempty"`
 }
 
 type attachment struct {
@@ -184,6 +188,10 @@ func (rc *receiver) print(id string, m message) {
 		who += " (" + m.SenderID + ")"
 	}
 	at := time.UnixMilli(m.Timestamp).UTC().Format(time.RFC3339Nano)
+	if m.Type != "" && m.ChannelID == "" {
+		fmt.Fprintf(rc.out, "%s event %s\n", id, m.Type)
+		return
+	}
 	if m.Test {
 		fmt.Fprintf(&b, "%s test delivery for channel %s: %q\n", id, m.ChannelID, m.Message)
 	} else {

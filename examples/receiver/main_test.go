@@ -243,6 +243,10 @@ func TestReceiverTakesSignedDeliveriesOnce(t *testing.T) {
 	if code := post(test, signer.Sign("msg_test", now, test)); code != http.StatusNoContent {
 		t.Errorf("the test-webhook sample got %d, want 204", code)
 	}
+	event := []byte(`{"id":"evt_1","type":"handover.requested","createdAt":"2026-11-22T03:23:29.315Z","projectID":"prj_1","data":{"block":"human"}}`)
+	if code := post(event, signer.Sign("msg_event", now, event)); code != http.StatusNoContent {
+		t.Errorf("an event got %d, want 204", code)
+	}
 	resp, err := http.Get(srv.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -260,6 +264,7 @@ func TestReceiverTakesSignedDeliveriesOnce(t *testing.T) {
 		`    rich: {"quickReplies":[{"title":"Pizza","payload":"Pizza"},{"title":"Menu","payload":"menu"}]}`,
 		id + " again (already taken",
 		`msg_test test delivery for channel ch_test: "This is a test message from Confab."`,
+		"msg_event event handover.requested\n",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the output lacks %q:\n%s", want, got)

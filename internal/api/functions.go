@@ -10,10 +10,12 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/confab/confab/internal/action"
 	"github.com/confab/confab/internal/block"
 	"github.com/confab/confab/internal/flow"
 	"github.com/confab/confab/internal/store"
 	"github.com/confab/confab/internal/turn"
+	"github.com/confab/confab/internal/webhook"
 )
 
 // Calling a bot's function through the API (POST
@@ -84,7 +86,7 @@ func (s *Server) callFunction(w http.ResponseWriter, r *http.Request) error {
 	if f == nil {
 		return fail(http.StatusNotFound, "bot "+botID+" declares no function "+strconv.Quote(name))
 	}
-	st, err := s.functionState(r.Context(), botID, req.ConversationID)
+	st, conv, err := s.functionState(r.Context(), botID, req.ConversationID)
 	if err != nil {
 		return err
 	}
@@ -99,7 +101,11 @@ func (s *Server) callFunction(w http.ResponseWriter, r *http.Request) error {
 		return fail(http.StatusUnprocessableEntity, s.secrets().String(err.Error()))
 	}
 	call := &flow.Call{ID: "fncall_" + rand.Text(), Kind: "function", HTTP: hr}
-	res := s.Execute.Execute(r.Context(), call)
+	ctx := r.Context()
+	if conv != nil {
+		ctx = action.WithOrigin(ctx, s.functionOrigin(ctx, conv))
+	}
+	res := s.Execute.Execute(ctx, call)
 	latency := res.Latency.Milliseconds()
 	if status, class, msg := functionFailure(res); status != 0 {
 		s.Log.Info("a function called through the API failed", "bot", botID, "function", name, "class", class)
@@ -125,23 +131,42 @@ func (s *Server) callFunction(w http.ResponseWriter, r *http.Request) error {
 
 // functionState is the state a function call is built from: the
 // conversation's when id is set (one of the request's project, running
-// the bot), else a state with the project and the bot's variables at their
-// defaults.
-func (s *Server) functionState(ctx context.Context, botID, id string) (flow.State, error) {
+// the bot), returned too, else a state with the project and the bot's
+// variables at their defaults, and no conversation.
+func (s *Server) functionState(ctx context.Context, botID, id string) (flow.State, *store.Conversation, error) {
 	if id == "" {
-		return flow.State{Channel: "api", Conversation: map[string]any{"project": projectOf(ctx)}}, nil
+		return flow.State{Channel: "api", Conversation: map[string]any{"project": projectOf(ctx)}}, nil, nil
 	}
 	c, err := s.Store.GetConversation(ctx, projectOf(ctx), id)
 	if errors.Is(err, store.ErrNotFound) {
-		return flow.State{}, &httpError{status: http.StatusNotFound, msg: "no conversation " + strconv.Quote(id) + " in this project", pointer: "/conversationId"}
+		return flow.State{}, nil, &httpError{status: http.StatusNotFound, msg: "no conversation " + strconv.Quote(id) + " in this project", pointer: "/conversationId"}
 	}
 	if err != nil {
-		return flow.State{}, err
+		return flow.State{}, nil, err
 	}
 	if c.Bot != botID {
-		return flow.State{}, badRequest("/conversationId", fmt.Sprintf("conversation %s runs bot %s, not %s", id, c.Bot, botID))
+		return flow.State{}, nil, badRequest("/conversationId", fmt.Sprintf("conversation %s runs bot %s, not %s", id, c.Bot, botID))
 	}
-	return turn.ConversationState(c)
+	st, err := turn.ConversationState(c)
+	return st, &c, err
+}
+
+// functionOrigin is whom a function call for conversation c is made for:
+// its key starts with the conversation's id, and it is signed with the
+// webhook secret of the conversation's channel, as the conversation's own
+// calls are (decision 11). A channel that cannot be read, or has no
+// usable secret, leaves the call unsigned.
+func (s *Server) functionOrigin(ctx context.Context, c *store.Conversation) action.Origin {
+	o := action.Origin{Conversation: c.ID}
+	ch, err := s.Store.ChannelByID(ctx, c.ChannelID)
+	if err == nil {
+		o.Signer, err = webhook.RotatingSigner(ch.WebhookSecret, ch.PreviousSecret, ch.PreviousUntil, s.Now())
+	}
+	if err != nil {
+		s.Log.Warn("a function called through the API goes unsigned", "conversation", c.ID, "channel", c.ChannelID, "err", err)
+		o.Signer = nil
+	}
+	return o
 }
 
 // functionFailure says why a call's result is not a function answer: the

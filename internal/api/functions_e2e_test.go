@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/confab/confab/client"
 	"github.com/confab/confab/internal/config"
@@ -27,6 +28,7 @@ const shopToken = "shop-secret-0123456789"
 type shopCall struct {
 	path    string
 	header  http.Header
+	body    []byte
 	payload map[string]any
 }
 
@@ -58,7 +60,7 @@ func newShopServer(t *testing.T, answers map[string]shopAnswer) *shopServer {
 		}
 		key := caseKey(r.URL.Path, p)
 		s.mu.Lock()
-		s.calls[key] = append(s.calls[key], shopCall{path: r.URL.Path, header: r.Header.Clone(), payload: p})
+		s.calls[key] = append(s.calls[key], shopCall{path: r.URL.Path, header: r.Header.Clone(), body: data, payload: p})
 		s.mu.Unlock()
 		a, ok := answers[key]
 		if !ok {
@@ -437,6 +439,18 @@ func TestFunctionCallRoute(t *testing.T) {
 	if got := calls[0].header.Get("Authorization"); got != "Bearer "+shopToken {
 		t.Errorf("Authorization %q", got)
 	}
+	// For a conversation, the call is signed like the conversation's own
+	// calls, with its channel's webhook secret, and keyed by it.
+	wh, err := standardwebhooks.NewWebhook(ch.WebhookSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wh.Verify(calls[0].body, calls[0].header); err != nil {
+		t.Errorf("the call for a conversation does not verify with its channel's secret: %v", err)
+	}
+	if key := calls[0].header.Get("Idempotency-Key"); !strings.HasPrefix(key, conv.ID+"/fncall_") || calls[0].header.Get("webhook-id") != key {
+		t.Errorf("the call for a conversation has the key %q (webhook-id %q), want %s/fncall_...", key, calls[0].header.Get("webhook-id"), conv.ID)
+	}
 
 	// Without a conversation: no session, no comments, the variables'
 	// defaults.
@@ -463,6 +477,13 @@ func TestFunctionCallRoute(t *testing.T) {
 	}`)
 	if diff := cmp.Diff(want, normalise(t, res.Request, start)); diff != "" {
 		t.Errorf("payload without a conversation (-want +got):\n%s", diff)
+	}
+	// Without a conversation there is no channel to sign with: a new key,
+	// no signature.
+	if calls := shop.callsOf("order 1004"); len(calls) != 1 {
+		t.Errorf("the server got %d calls without a conversation, want 1", len(calls))
+	} else if h := calls[0].header; !strings.HasPrefix(h.Get("Idempotency-Key"), "fncall_") || h.Get("webhook-signature") != "" {
+		t.Errorf("the call without a conversation has the headers %v; want a fncall_ key and no signature", h)
 	}
 	res, err = admin.CallFunction(ctx, "shop", "get_order", client.FunctionCallRequest{Params: map[string]any{"order_id": 1002}})
 	if err != nil || !cmp.Equal(res.Answer, client.FunctionAnswer{Type: "message", Message: "We are sorry!\n- a voucher\n<script>x</script> (javascript:alert(1))"}) {
