@@ -64,12 +64,7 @@ var guessTests = []test{
 		}
 	}},
 	{name: "KeepsTheWait", run: func(t *testing.T, f *fixture) {
-		p := f.project(t)
-		c := f.channel(t, p.ID)
-		seven := int64(7)
-		first := f.say(t, c, store.Inbound{UserID: &seven, Text: "one", Run: guessed("S1", 1, nil)}, 0)
-		prior, err := f.s.GetConversation(f.ctx, p.ID, first.ConversationID)
-		is(t, "GetConversation", err, nil)
+		_, c, seven, first, prior := f.firstTurn(t)
 		waiting := func(cv store.Conversation, m store.Message) (store.TurnResult, bool) {
 			r, ok := guessed("W", 1, nil)(cv, m)
 			r.Status, r.WaitUntil = "callback", f.at(time.Minute)
@@ -87,12 +82,7 @@ var guessTests = []test{
 		}
 	}},
 	{name: "Stale", run: func(t *testing.T, f *fixture) {
-		p := f.project(t)
-		c := f.channel(t, p.ID)
-		seven := int64(7)
-		first := f.say(t, c, store.Inbound{UserID: &seven, Text: "one", Run: guessed("S1", 1, nil)}, 0)
-		prior, err := f.s.GetConversation(f.ctx, p.ID, first.ConversationID)
-		is(t, "GetConversation", err, nil)
+		p, c, seven, first, prior := f.firstTurn(t)
 		stale := prior
 		stale.State = []byte("S0")
 		in := store.Inbound{UserID: &seven, Text: "two", Run: guessed("real", 1, nil)}
@@ -108,12 +98,7 @@ var guessTests = []test{
 		}
 	}},
 	{name: "Behind", run: func(t *testing.T, f *fixture) {
-		p := f.project(t)
-		c := f.channel(t, p.ID)
-		seven := int64(7)
-		first := f.say(t, c, store.Inbound{UserID: &seven, Text: "one", Run: guessed("S1", 1, nil)}, 0)
-		prior, err := f.s.GetConversation(f.ctx, p.ID, first.ConversationID)
-		is(t, "GetConversation", err, nil)
+		p, c, seven, first, prior := f.firstTurn(t)
 		// The state is the guess's, but its sequence number is behind: the
 		// guess was made before something else took a number.
 		in := store.Inbound{UserID: &seven, Text: "two", Run: guessed("real", 1, nil)}
@@ -129,12 +114,7 @@ var guessTests = []test{
 		}
 	}},
 	{name: "Queued", run: func(t *testing.T, f *fixture) {
-		p := f.project(t)
-		c := f.channel(t, p.ID)
-		seven := int64(7)
-		first := f.say(t, c, store.Inbound{UserID: &seven, Text: "one", Run: guessed("S1", 1, nil)}, 0)
-		prior, err := f.s.GetConversation(f.ctx, p.ID, first.ConversationID)
-		is(t, "GetConversation", err, nil)
+		p, c, seven, first, prior := f.firstTurn(t)
 		f.say(t, c, store.Inbound{UserID: &seven, Text: "two"}, time.Second) // queues a turn
 		in := store.Inbound{UserID: &seven, Text: "three", Run: guessed("S3", 1, nil)}
 		in.Guess = &store.Guess{Prior: prior, LastSeq: 2, Result: mustRun(guessed("S3", 1, nil), prior, "three", f.at(2*time.Second))}
@@ -147,6 +127,20 @@ var guessTests = []test{
 			t.Errorf("stored state %q handled %d, want S1 after one, 1 (the queued turn runs first)", conv.State, conv.HandledSeq)
 		}
 	}},
+}
+
+// firstTurn makes a channel whose user 7 has had one turn ("one",
+// leaving state "S1 after one" and one reply), and returns the turn and
+// the conversation it left.
+func (f *fixture) firstTurn(t *testing.T) (store.Project, store.Channel, int64, store.Accepted, store.Conversation) {
+	t.Helper()
+	p := f.project(t)
+	c := f.channel(t, p.ID)
+	seven := int64(7)
+	first := f.say(t, c, store.Inbound{UserID: &seven, Text: "one", Run: guessed("S1", 1, nil)}, 0)
+	prior, err := f.s.GetConversation(f.ctx, p.ID, first.ConversationID)
+	is(t, "GetConversation", err, nil)
+	return p, c, seven, first, prior
 }
 
 // guessed is an Inbound.Run whose turn sends n replies, logs name, and
