@@ -207,18 +207,34 @@ func (db *DB) accept(ctx context.Context, in store.Inbound) (store.Accepted, err
 func (db *DB) acceptGuessed(ctx context.Context, tx *txn, in store.Inbound, subs *subscriptionSet, payload []byte, c *store.Conversation, acc *store.Accepted) (bool, int, error) {
 	g := in.Guess
 	out := len(g.Result.Outgoing)
-	owner, leaseNow := "", int64(0)
+	owner, leaseNow, leaseUntil := "", int64(0), int64(0)
 	if l := g.Result.DeliveryLease; l != nil {
-		owner, leaseNow = l.Owner, ms(l.Now)
+		owner, leaseNow, leaseUntil = l.Owner, ms(l.Now), ms(l.Until)
 	}
 	now := ms(g.Result.Now)
-	var id string
+	var id, projectID string
 	var last int64
 	var pending bool
-	err := tx.QueryRowContext(ctx, db.q(`UPDATE conversations SET last_seq = last_seq + ?, state = ?, status = ?, handled_seq = last_seq + 1, updated_at = ?, wait_until = ?
+	update := `UPDATE conversations SET last_seq = last_seq + ?, state = ?, status = ?, handled_seq = last_seq + 1, updated_at = ?, wait_until = ?
 		WHERE channel_id = ? AND user_id = ? AND state = ? AND last_seq = ? AND NOT EXISTS (SELECT 1 FROM turn_queue q WHERE q.conversation_id = conversations.id)
-		RETURNING id, last_seq, EXISTS (SELECT 1 FROM deliveries d WHERE d.conversation_id = conversations.id AND d.status = 'pending' AND NOT (d.lease_owner = ? AND d.lease_until > ?))`),
-		1+out, g.Result.State, g.Result.Status, now, msOrZero(g.Result.WaitUntil), in.ChannelID, *in.UserID, g.Prior.State, g.LastSeq, owner, leaseNow).Scan(&id, &last, &pending)
+		RETURNING id, project_id, last_seq, EXISTS (SELECT 1 FROM deliveries d WHERE d.conversation_id = conversations.id AND d.status = 'pending' AND NOT (d.lease_owner = ? AND d.lease_until > ?)) AS pending`
+	args := []any{1 + out, g.Result.State, g.Result.Status, now, msOrZero(g.Result.WaitUntil), in.ChannelID, *in.UserID, g.Prior.State, g.LastSeq, owner, leaseNow}
+	// The turn's log goes in its message's row (migration 0008).
+	var trace any // NULL without a log
+	if g.Result.Log != nil {
+		trace = g.Result.Log
+	}
+	inbound := messageRow{direction: "in", text: in.Text, payload: payload, at: ms(in.Now), trace: trace}
+	var err error
+	if db.d.WritableCTE {
+		// One round trip for the whole turn (PostgreSQL): the messages and
+		// the deliveries are written by the same statement, from the guess;
+		// Run below, called with the row locked, must agree with it.
+		query, more := guessedWrites(update, inbound, g.Result, in.ChannelID, owner, leaseUntil)
+		err = tx.QueryRowContext(ctx, db.q(query), append(args, more...)...).Scan(&id, &projectID, &last, &pending)
+	} else {
+		err = tx.QueryRowContext(ctx, db.q(update), args...).Scan(&id, &projectID, &last, &pending)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, 0, nil
 	}
@@ -227,7 +243,7 @@ func (db *DB) acceptGuessed(ctx context.Context, tx *txn, in store.Inbound, subs
 	}
 	seq := last - int64(out)
 	*c = g.Prior
-	c.ID, c.HandledSeq, c.UpdatedAt = id, seq-1, fromMS(now)
+	c.ID, c.ProjectID, c.HandledSeq, c.UpdatedAt = id, projectID, seq-1, fromMS(now)
 	acc.UserID, acc.ConversationID, acc.Seq = *in.UserID, id, seq
 	m := store.Message{ConversationID: id, Seq: seq, Direction: "in", Text: in.Text, Payload: payload, CreatedAt: in.Now}
 	raised := 0
@@ -245,18 +261,67 @@ func (db *DB) acceptGuessed(ctx context.Context, tx *txn, in store.Inbound, subs
 		return false, 0, fmt.Errorf("sqlstore: the turn of conversation %s differs from the one guessed before its transaction", id)
 	}
 	r.ConversationID = id
-	// The turn's log goes in its message's row (migration 0008).
-	var trace any // NULL without a log
-	if r.Log != nil {
-		trace = r.Log
-	}
-	inbound := messageRow{seq: seq, direction: "in", text: in.Text, payload: payload, at: ms(in.Now), trace: trace}
 	ev := turnEvents{before: c, set: subs}
-	if err := db.writeTurnOutput(ctx, tx, r, &ev, turnRow{projectID: c.ProjectID, channelID: in.ChannelID, last: seq, pending: &pending, inbound: &inbound}); err != nil {
+	row := turnRow{projectID: c.ProjectID, channelID: in.ChannelID, last: seq, pending: &pending, inbound: &inbound}
+	inbound.seq = seq
+	if db.d.WritableCTE {
+		row.written = true
+	}
+	if err := db.writeTurnOutput(ctx, tx, r, &ev, row); err != nil {
 		return false, 0, err
 	}
 	acc.Ran, acc.Outgoing = true, r.Outgoing
 	return true, raised + ev.raised, nil
+}
+
+// guessedWrites extends the guarded UPDATE of acceptGuessed (its columns
+// named, pending among them) into one data-modifying statement that also
+// writes the turn's messages, numbered from the updated last_seq, and
+// their deliveries, leased unless an older delivery waits. It returns the
+// statement and the arguments that follow the UPDATE's.
+func guessedWrites(update string, inbound messageRow, r store.TurnResult, channelID, owner string, until int64) (string, []any) {
+	var b strings.Builder
+	var args []any
+	out := int64(len(r.Outgoing))
+	b.WriteString("WITH c AS (" + update + "),\n")
+	b.WriteString(`m AS (INSERT INTO messages (conversation_id, seq, direction, text, payload, created_at, trace)
+		SELECT c.id, c.last_seq - ? + v.n, v.direction, v.text, v.payload, v.created_at, v.trace FROM c, (VALUES `)
+	args = append(args, out)
+	rows := append([]messageRow{inbound}, make([]messageRow, 0, out)...)
+	for _, o := range r.Outgoing {
+		rows = append(rows, messageRow{direction: "out", text: o.Text, payload: o.Payload, at: ms(r.Now)})
+	}
+	for i, m := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BYTEA), CAST(? AS BIGINT), CAST(? AS BYTEA))")
+		args = append(args, int64(i), m.direction, m.text, m.payload, m.at, m.trace)
+	}
+	b.WriteString(") AS v(n, direction, text, payload, created_at, trace))")
+	var deliveries []any
+	n := 0
+	for i, o := range r.Outgoing {
+		if d := o.Delivery; d != nil {
+			if n > 0 {
+				b.WriteString(", ")
+			} else {
+				b.WriteString(`,
+d AS (INSERT INTO deliveries (id, project_id, channel_id, conversation_id, seq, url, body, status, next_at, lease_owner, lease_until, created_at)
+		SELECT v.id, c.project_id, ?, c.id, c.last_seq - ? + v.n, v.url, v.body, 'pending', ?,
+			CASE WHEN c.pending THEN '' ELSE CAST(? AS TEXT) END, CASE WHEN c.pending THEN 0 ELSE CAST(? AS BIGINT) END, ? FROM c, (VALUES `)
+				deliveries = append(deliveries, channelID, out, ms(r.Now), owner, until, ms(r.Now))
+			}
+			b.WriteString("(CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BYTEA))")
+			deliveries = append(deliveries, d.ID, int64(i+1), d.URL, d.Body)
+			n++
+		}
+	}
+	if n > 0 {
+		b.WriteString(") AS v(id, n, url, body))")
+	}
+	b.WriteString("\nSELECT id, project_id, last_seq, pending FROM c")
+	return b.String(), append(args, deliveries...)
 }
 
 // user finds or creates the user of an inbound message.
@@ -479,6 +544,9 @@ type turnRow struct {
 	// inbound, when set, is the turn's message, written with the replies
 	// and holding the turn's log (which then goes nowhere else).
 	inbound *messageRow
+	// written says the messages and deliveries are in the database
+	// already (guessedWrites); they are only filled in.
+	written bool
 }
 
 // messageRow is a row of messages.
@@ -545,8 +613,10 @@ func (db *DB) writeTurnOutput(ctx context.Context, tx *txn, r store.TurnResult, 
 	for i, o := range r.Outgoing {
 		rows = append(rows, messageRow{seq: last + 1 + int64(i), direction: "out", text: o.Text, payload: o.Payload, at: now})
 	}
-	if err := db.insertMessages(ctx, tx, r.ConversationID, rows); err != nil {
-		return err
+	if !row.written {
+		if err := db.insertMessages(ctx, tx, r.ConversationID, rows); err != nil {
+			return err
+		}
 	}
 	for _, o := range r.Outgoing {
 		last++
@@ -554,9 +624,11 @@ func (db *DB) writeTurnOutput(ctx context.Context, tx *txn, r store.TurnResult, 
 		if d == nil {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO deliveries (id, project_id, channel_id, conversation_id, seq, url, body, status, next_at, lease_owner, lease_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`),
-			d.ID, projectID, channelID, r.ConversationID, last, d.URL, d.Body, now, leaseOwner, leaseUntil, now); err != nil {
-			return err
+		if !row.written {
+			if _, err := tx.ExecContext(ctx, db.q(`INSERT INTO deliveries (id, project_id, channel_id, conversation_id, seq, url, body, status, next_at, lease_owner, lease_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`),
+				d.ID, projectID, channelID, r.ConversationID, last, d.URL, d.Body, now, leaseOwner, leaseUntil, now); err != nil {
+				return err
+			}
 		}
 		d.ProjectID, d.ChannelID, d.ConversationID, d.Seq = projectID, channelID, r.ConversationID, last
 		d.Status, d.Attempts, d.NextAt, d.CreatedAt = store.DeliveryPending, 0, fromMS(now), fromMS(now)
