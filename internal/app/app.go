@@ -215,8 +215,12 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writ
 		return fmt.Errorf("the callback key: %w", err)
 	}
 	// Calls a user waits on may take up to 30 s; webhook attempts set their
-	// own 15 s deadline.
-	client, err := safehttp.New(safehttp.Config{Allow: cfg.AllowNet, Timeout: 30 * time.Second})
+	// own 15 s deadline. Validate has checked the proxy setting.
+	useEnvProxy, proxy, err := safehttp.ParseProxy(cfg.OutboundProxy)
+	if err != nil {
+		return fmt.Errorf("outbound-proxy: %w", err)
+	}
+	client, err := safehttp.New(safehttp.Config{Allow: cfg.AllowNet, Timeout: 30 * time.Second, UseEnvironmentProxy: useEnvProxy, Proxy: proxy})
 	if err != nil {
 		return err
 	}

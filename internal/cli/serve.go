@@ -29,6 +29,7 @@ func serverFlags(cmd *cobra.Command, cfg *config.Config) {
 	f.StringVar(&cfg.BotsDir, "bots", cfg.BotsDir, "folder of bot files to serve (CONFAB_BOTS)")
 	f.StringVar(&cfg.DatabaseURL, "database", cfg.DatabaseURL, "postgres://... to use PostgreSQL instead of SQLite (CONFAB_DATABASE_URL)")
 	f.StringSliceVar(&cfg.AllowNet, "allow-net", cfg.AllowNet, "networks or hosts outbound calls may reach although private, e.g. 127.0.0.1/32 (CONFAB_ALLOW_NET)")
+	f.StringVar(&cfg.OutboundProxy, "outbound-proxy", cfg.OutboundProxy, `proxy of outbound calls: "env" for HTTP_PROXY/HTTPS_PROXY/NO_PROXY, a URL such as http://proxy.lan:3128, or empty for none (CONFAB_OUTBOUND_PROXY)`)
 	f.DurationSliceVar(&cfg.RetrySchedule, "retry-schedule", cfg.RetrySchedule, "waits before each webhook retry (CONFAB_RETRY_SCHEDULE)")
 	f.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json (CONFAB_LOG_FORMAT)")
 	f.Var(&cfg.RateLimits.Default.Token, "rate-limit-token", `requests per project token, as "20/s burst 100", or off (CONFAB_RATE_LIMIT_TOKEN)`)

@@ -48,6 +48,13 @@ type Config struct {
 	// they are private or loopback, e.g. 127.0.0.1/32 (CONFAB_ALLOW_NET,
 	// comma-separated; --allow-net, repeatable). Default: none.
 	AllowNet []string
+	// OutboundProxy is the proxy of every outbound call (api,
+	// custom_action, function, code fetch, webhooks): "" for none, the
+	// default, with HTTP_PROXY and friends ignored; "env" for the proxy
+	// those variables name; or a proxy URL such as http://proxy.lan:3128
+	// (CONFAB_OUTBOUND_PROXY, --outbound-proxy, file key outbound_proxy).
+	// See safehttp.ParseProxy.
+	OutboundProxy string
 	// RetrySchedule is the wait before each webhook retry; default
 	// 5s,5m,30m,2h,5h,10h,10h (CONFAB_RETRY_SCHEDULE, --retry-schedule).
 	RetrySchedule []time.Duration
@@ -140,6 +147,8 @@ func (c *Config) ApplyEnv(environ []string) error {
 			c.AdminToken = value
 		case name == "CONFAB_ALLOW_NET":
 			c.AllowNet = splitList(value)
+		case name == "CONFAB_OUTBOUND_PROXY":
+			c.OutboundProxy = value
 		case name == "CONFAB_RETRY_SCHEDULE":
 			s, err := ParseSchedule(value)
 			if err != nil {
@@ -218,6 +227,9 @@ func (c Config) Validate() error {
 	if _, err := safehttp.ParseAllow(c.AllowNet); err != nil {
 		errs = append(errs, fmt.Errorf("allow-net: %w", err))
 	}
+	if _, _, err := safehttp.ParseProxy(c.OutboundProxy); err != nil {
+		errs = append(errs, fmt.Errorf("outbound-proxy %q: %w", redactURL(c.OutboundProxy), err))
+	}
 	for _, d := range c.RetrySchedule {
 		if d < 0 {
 			errs = append(errs, fmt.Errorf("retry-schedule: %s is negative", d))
@@ -267,8 +279,17 @@ func (c Config) String() string {
 	for k := range c.Secrets {
 		secrets = append(secrets, k+"=****")
 	}
-	return fmt.Sprintf("addr=%s public_url=%s data=%s bots=%s database=%q admin_token=%q allow_net=%v retry_schedule=%v secrets=%v",
-		c.Addr, c.PublicURL, c.DataDir, c.BotsDir, db, admin, c.AllowNet, c.RetrySchedule, secrets)
+	return fmt.Sprintf("addr=%s public_url=%s data=%s bots=%s database=%q admin_token=%q allow_net=%v outbound_proxy=%q retry_schedule=%v secrets=%v",
+		c.Addr, c.PublicURL, c.DataDir, c.BotsDir, db, admin, c.AllowNet, redactURL(c.OutboundProxy), c.RetrySchedule, secrets)
+}
+
+// redactURL masks the password of a URL (a proxy's user:password), and
+// returns anything that does not parse as a URL as it is.
+func redactURL(v string) string {
+	if u, err := url.Parse(v); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return v
 }
 
 // checkPublicURL accepts "" or an absolute http(s) URL without query or

@@ -246,3 +246,57 @@ func TestPublicURLAndWaitSweep(t *testing.T) {
 		}
 	}
 }
+
+func TestOutboundProxy(t *testing.T) {
+	t.Parallel()
+	if c := Default(); c.OutboundProxy != "" {
+		t.Errorf("default outbound proxy %q, want none", c.OutboundProxy)
+	}
+	for _, value := range []string{"", "env", "http://proxy.lan:3128", "https://egress:s3cret@10.0.0.5:8443"} {
+		c := Default()
+		if err := c.ApplyEnv([]string{"CONFAB_OUTBOUND_PROXY=" + value}); err != nil {
+			t.Fatal(err)
+		}
+		if c.OutboundProxy != value {
+			t.Errorf("CONFAB_OUTBOUND_PROXY=%s read as %q", value, c.OutboundProxy)
+		}
+		if err := c.Validate(); err != nil {
+			t.Errorf("CONFAB_OUTBOUND_PROXY=%s: %v", value, err)
+		}
+		if strings.Contains(c.String(), "s3cret") {
+			t.Errorf("String leaks the proxy's password: %s", c)
+		}
+	}
+
+	bad := []struct{ value, want string }{
+		{"socks5://proxy.lan:1080", `outbound-proxy "socks5://proxy.lan:1080": scheme "socks5": only http and https proxies are supported`},
+		{"proxy.lan:3128", `outbound-proxy "proxy.lan:3128": scheme "proxy.lan"`},
+		{"http://u:s3cret@proxy.lan:3128/path", `outbound-proxy "http://u:xxxxx@proxy.lan:3128/path": a proxy URL has no path`},
+	}
+	for _, tt := range bad {
+		c := Default()
+		c.OutboundProxy = tt.value
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("outbound proxy %q: %v, want an error containing %q", tt.value, err, tt.want)
+		}
+	}
+}
+
+func TestOutboundProxyFromTheFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "confab.yaml")
+	if err := os.WriteFile(path, []byte("outbound_proxy: http://proxy.lan:3128\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := Default()
+	if err := c.ApplyFile(path); err != nil {
+		t.Fatal(err)
+	}
+	if c.OutboundProxy != "http://proxy.lan:3128" {
+		t.Errorf("outbound_proxy read as %q", c.OutboundProxy)
+	}
+	if err := c.ApplyEnv([]string{"CONFAB_OUTBOUND_PROXY=env"}); err != nil || c.OutboundProxy != "env" {
+		t.Errorf("the environment must override the file: %q, %v", c.OutboundProxy, err)
+	}
+}

@@ -31,6 +31,7 @@ type fileConfig struct {
 	WaitSweep     *string           `yaml:"wait_sweep"`
 	AdminToken    *string           `yaml:"admin_token"`
 	AllowNet      []string          `yaml:"allow_net"`
+	OutboundProxy *string           `yaml:"outbound_proxy"`
 	RetrySchedule []string          `yaml:"retry_schedule"`
 	Shutdown      *string           `yaml:"shutdown_timeout"`
 	LogRetention  *string           `yaml:"log_retention"`
@@ -72,6 +73,7 @@ func (c *Config) ApplyFile(path string) error {
 	set(&c.DatabaseURL, f.Database)
 	set(&c.AdminToken, f.AdminToken)
 	set(&c.PublicURL, f.PublicURL)
+	set(&c.OutboundProxy, f.OutboundProxy)
 	if f.WaitSweep != nil {
 		d, err := time.ParseDuration(*f.WaitSweep)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -48,10 +49,19 @@ type Config struct {
 	// UseEnvironmentProxy sends requests through the proxy named by
 	// HTTP_PROXY, HTTPS_PROXY and NO_PROXY (read once per process by
 	// net/http). When false, the default, those variables are ignored.
-	// Through a proxy the dial-time check applies to the proxy's address,
-	// and only IP-literal targets are checked here: the proxy resolves
-	// target names, so it must enforce its own egress rules.
+	// See Proxy for what is checked through a proxy.
 	UseEnvironmentProxy bool
+	// Proxy, when set, sends every request through this http:// or
+	// https:// proxy (see ParseProxy); it cannot be combined with
+	// UseEnvironmentProxy. Through a proxy, the proxy's own address is
+	// dialled whatever it is (the operator configured it), and the target
+	// is checked before the request is handed over: an IP literal must
+	// pass Check, and a name is resolved and every address must pass it
+	// (a host-name allow entry skips the check, as it does when dialling).
+	// The proxy resolves the name again, so a name whose answer changes
+	// in between (DNS rebinding) can still reach a private address: only
+	// the proxy's own egress rules close that window.
+	Proxy *url.URL
 	// Resolver looks host names up. Nil means net.DefaultResolver.
 	Resolver *net.Resolver
 	// MaxIdleConnsPerHost is how many idle connections are kept per host.
@@ -73,6 +83,12 @@ type Client struct {
 	transport *http.Transport
 	http      *http.Client
 
+	// chooseProxy is the transport's choice of proxy before proxyFunc
+	// wraps it (nil when there is none), and proxyAddrs the "host:port"
+	// of every proxy it chose, dialled without the address check.
+	chooseProxy func(*http.Request) (*url.URL, error)
+	proxyAddrs  sync.Map
+
 	// beforeConnect, when set (by tests only), runs for every address that
 	// passed the check, just before the socket connects; an error aborts
 	// that connection attempt.
@@ -89,6 +105,13 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("safehttp: negative MaxResponseBytes %d", cfg.MaxResponseBytes)
 	case cfg.MaxIdleConnsPerHost < 0:
 		return nil, fmt.Errorf("safehttp: negative MaxIdleConnsPerHost %d", cfg.MaxIdleConnsPerHost)
+	case cfg.Proxy != nil && cfg.UseEnvironmentProxy:
+		return nil, fmt.Errorf("safehttp: both Proxy and UseEnvironmentProxy are set")
+	}
+	if cfg.Proxy != nil {
+		if err := checkProxyURL(cfg.Proxy); err != nil {
+			return nil, fmt.Errorf("safehttp: proxy %s: %w", cfg.Proxy.Redacted(), err)
+		}
 	}
 	allow, err := ParseAllow(cfg.Allow)
 	if err != nil {
@@ -117,8 +140,14 @@ func New(cfg Config) (*Client, error) {
 		IdleConnTimeout:        90 * time.Second,
 		MaxResponseHeaderBytes: maxResponseHeaderBytes,
 	}
-	if cfg.UseEnvironmentProxy {
-		c.transport.Proxy = http.ProxyFromEnvironment
+	switch {
+	case cfg.UseEnvironmentProxy:
+		c.chooseProxy = http.ProxyFromEnvironment
+	case cfg.Proxy != nil:
+		c.chooseProxy = http.ProxyURL(cfg.Proxy)
+	}
+	if c.chooseProxy != nil {
+		c.transport.Proxy = c.proxyFunc(c.chooseProxy)
 	}
 	c.http = &http.Client{
 		Transport: &guard{c: c, next: c.transport},
@@ -167,13 +196,14 @@ func (c *Client) CloseIdleConnections() {
 // dialContext dials addr ("host:port") with a Control hook that checks the
 // address of every connection attempt, so the IP that is checked is the IP
 // that is connected to, whatever resolved it. A host on the allow list by
-// name is dialled with no address check.
+// name, and a proxy the transport chose, are dialled with no address check.
 func (c *Client) dialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, err
 	}
-	byName := c.allow.AllowsHost(host)
+	_, isProxy := c.proxyAddrs.Load(addr)
+	byName := isProxy || c.allow.AllowsHost(host)
 	d := c.dialer
 	d.Control = func(network, address string, _ syscall.RawConn) error {
 		if !byName {

@@ -85,8 +85,11 @@ func TestNewDefaults(t *testing.T) {
 	if custom.maxBody != 10<<20 || custom.transport.MaxIdleConnsPerHost != 8 {
 		t.Errorf("body cap %d, idle per host %d; want %d, 8", custom.maxBody, custom.transport.MaxIdleConnsPerHost, 10<<20)
 	}
-	if got, want := reflect.ValueOf(custom.transport.Proxy).Pointer(), reflect.ValueOf(http.ProxyFromEnvironment).Pointer(); got != want {
+	if got, want := reflect.ValueOf(custom.chooseProxy).Pointer(), reflect.ValueOf(http.ProxyFromEnvironment).Pointer(); got != want {
 		t.Error("UseEnvironmentProxy does not install http.ProxyFromEnvironment")
+	}
+	if custom.transport.Proxy == nil {
+		t.Error("UseEnvironmentProxy leaves the transport without a proxy")
 	}
 	if got := custom.transport.TLSClientConfig.ServerName; got != "hooks.lan" {
 		t.Errorf("TLS ServerName = %q, want hooks.lan", got)

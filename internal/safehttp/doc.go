@@ -11,15 +11,24 @@
 // the check and to 127.0.0.1 for the connection (DNS rebinding) is refused,
 // and so is every odd spelling of a private address (127.1, 0x7f000001,
 // ①②⑦.0.0.1), whichever path it takes. A URL whose host is an IP literal is
-// also checked before anything is sent, which gives the same answer earlier
-// and covers requests sent through a proxy.
+// also checked before anything is sent, which gives the same answer earlier.
+//
+// Through a proxy (Config.Proxy, or Config.UseEnvironmentProxy) the socket
+// connects to the proxy, whose address is allowed whatever it is: the
+// operator configured it. The target is then checked before the request is
+// handed to the proxy: an IP literal must pass, and a host name is resolved
+// and every address it resolves to must pass, under the same rules and
+// allow list, with the same *BlockedError. One gap remains, and only the
+// proxy can close it: the proxy resolves the name again, so a name whose
+// answer changes between the two look-ups (DNS rebinding) can still lead
+// the proxy to a private address. Give the proxy egress rules of its own.
 //
 // Beyond the address check a Client:
 //
 //   - sends only http and https URLs (ErrUnsupportedScheme otherwise);
 //   - never follows a redirect: a 3xx answer is returned as it is;
 //   - ignores HTTP_PROXY and friends unless Config.UseEnvironmentProxy is
-//     set;
+//     set, and uses no proxy unless one of it or Config.Proxy is set;
 //   - bounds every request in time (Config.Timeout when the request's
 //     context has no deadline; 5 s to connect, 5 s for the TLS handshake);
 //   - caps the bodies read through ReadBody (Config.MaxResponseBytes).
@@ -39,7 +48,7 @@
 // the hook sees an address but no host name, so it cannot carry the
 // host-name allow entries Confab's configuration offers or name the host in
 // its error, and everything else here (no redirects, time-outs, body caps,
-// error classes, the literal check before a proxy) would still be ours. The
+// error classes, the target check before a proxy) would still be ours. The
 // address check itself is a short table of prefixes over net/netip, which
 // is easier to review in place than a dependency to keep in step with it.
 package safehttp

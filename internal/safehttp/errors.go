@@ -26,7 +26,8 @@ type BlockedError struct {
 	// Host is the host of the URL (after IDNA mapping), or the IP itself
 	// when the URL held an IP literal.
 	Host string
-	// IP is the address that was refused.
+	// IP is the address that was refused; it is the zero Addr when the
+	// host was refused before any address was known.
 	IP netip.Addr
 	// Reason says which rule refused it, for example "loopback".
 	Reason string
@@ -38,8 +39,12 @@ type BlockedError struct {
 //	refused 127.0.0.1 (loopback) for host "localhost": add it to --allow-net to allow
 func (e *BlockedError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "refused %s (%s)", e.IP, e.Reason)
-	if e.Host != "" && e.Host != e.IP.String() {
+	if !e.IP.IsValid() {
+		fmt.Fprintf(&b, "refused host %q (%s)", e.Host, e.Reason)
+	} else {
+		fmt.Fprintf(&b, "refused %s (%s)", e.IP, e.Reason)
+	}
+	if e.IP.IsValid() && e.Host != "" && e.Host != e.IP.String() {
 		fmt.Fprintf(&b, " for host %q", e.Host)
 	}
 	b.WriteString(": add it to --allow-net to allow")

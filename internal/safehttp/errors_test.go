@@ -64,6 +64,8 @@ func TestBlockedErrorMessage(t *testing.T) {
 			`refused ::ffff:127.0.0.1 (IPv4-mapped 127.0.0.1: loopback) for host "0:0:0:0:0:ffff:127.0.0.1": add it to --allow-net to allow`},
 		{BlockedError{Host: "metadata.google.internal", IP: netip.MustParseAddr("169.254.169.254"), Reason: "cloud metadata"},
 			`refused 169.254.169.254 (cloud metadata) for host "metadata.google.internal": add it to --allow-net to allow`},
+		{BlockedError{Host: "bücher.test", Reason: "not ASCII"},
+			`refused host "bücher.test" (not ASCII): add it to --allow-net to allow`},
 	}
 	for _, tt := range tests {
 		if got := tt.err.Error(); got != tt.want {
