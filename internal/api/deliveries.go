@@ -29,6 +29,20 @@ type deliveryResponse struct {
 	History        []attemptResponse `json:"history"`
 }
 
+// deliveryProgress is what the delivery logs show of a delivery's
+// attempts: when the next is due (pending ones only) and each made so far.
+func deliveryProgress(d store.Delivery) (nextAt string, history []attemptResponse) {
+	if d.Status == store.DeliveryPending {
+		nextAt = d.NextAt.Format(time.RFC3339Nano)
+	}
+	history = make([]attemptResponse, 0, len(d.History))
+	for _, a := range d.History {
+		history = append(history, attemptResponse{At: a.At.Format(time.RFC3339Nano), Status: a.Status,
+			LatencyMs: a.Latency.Milliseconds(), Error: a.Error, Excerpt: a.Excerpt})
+	}
+	return nextAt, history
+}
+
 func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) error {
 	limit := 50
 	if v := r.URL.Query().Get("limit"); v != "" {
@@ -48,16 +62,9 @@ func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]deliveryResponse, len(ds))
 	for i, d := range ds {
-		dr := deliveryResponse{ID: d.ID, ConversationID: d.ConversationID, Status: d.Status, Attempts: d.Attempts,
-			LastStatus: d.LastStatus, LastError: d.LastError, CreatedAt: d.CreatedAt.Format(time.RFC3339Nano), History: []attemptResponse{}}
-		if d.Status == store.DeliveryPending {
-			dr.NextAt = d.NextAt.Format(time.RFC3339Nano)
-		}
-		for _, a := range d.History {
-			dr.History = append(dr.History, attemptResponse{At: a.At.Format(time.RFC3339Nano), Status: a.Status,
-				LatencyMs: a.Latency.Milliseconds(), Error: a.Error, Excerpt: a.Excerpt})
-		}
-		out[i] = dr
+		next, history := deliveryProgress(d)
+		out[i] = deliveryResponse{ID: d.ID, ConversationID: d.ConversationID, Status: d.Status, Attempts: d.Attempts, NextAt: next,
+			LastStatus: d.LastStatus, LastError: d.LastError, CreatedAt: d.CreatedAt.Format(time.RFC3339Nano), History: history}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"deliveries": out})
 	return nil

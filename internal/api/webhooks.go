@@ -261,17 +261,10 @@ func (s *Server) listWebhookDeliveries(w http.ResponseWriter, r *http.Request) e
 	}
 	out := make([]eventDeliveryResponse, len(ds))
 	for i, d := range ds {
-		dr := eventDeliveryResponse{ID: d.ID, EventID: d.EventID, EventType: d.EventType, ConversationID: d.EventConversation(), Status: d.Status,
-			Attempts: d.Attempts, LastStatus: d.LastStatus, LastError: d.LastError, CreatedAt: d.CreatedAt.Format(time.RFC3339Nano),
-			History: []attemptResponse{}}
-		if d.Status == store.DeliveryPending {
-			dr.NextAt = d.NextAt.Format(time.RFC3339Nano)
-		}
-		for _, a := range d.History {
-			dr.History = append(dr.History, attemptResponse{At: a.At.Format(time.RFC3339Nano), Status: a.Status,
-				LatencyMs: a.Latency.Milliseconds(), Error: a.Error, Excerpt: a.Excerpt})
-		}
-		out[i] = dr
+		next, history := deliveryProgress(d)
+		out[i] = eventDeliveryResponse{ID: d.ID, EventID: d.EventID, EventType: d.EventType, ConversationID: d.EventConversation(), Status: d.Status,
+			Attempts: d.Attempts, NextAt: next, LastStatus: d.LastStatus, LastError: d.LastError, CreatedAt: d.CreatedAt.Format(time.RFC3339Nano),
+			History: history}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"deliveries": out})
 	return nil
