@@ -1,7 +1,6 @@
 package safehttp
 
 import (
-	"bufio"
 	"crypto/x509"
 	"errors"
 	"io"
@@ -10,92 +9,10 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/confab/confab/internal/testkit"
 )
-
-// forwardProxy is a small HTTP forward proxy on 127.0.0.1: it serves
-// absolute-form requests and CONNECT tunnels, resolving names with the
-// given resolver, and records every request it is sent.
-type forwardProxy struct {
-	srv  *httptest.Server
-	url  *url.URL
-	mu   sync.Mutex
-	seen []string // "GET http://host:port/path" or "CONNECT host:port"
-}
-
-func newForwardProxy(t *testing.T, resolver *net.Resolver) *forwardProxy {
-	t.Helper()
-	p := &forwardProxy{}
-	dialer := &net.Dialer{Resolver: resolver}
-	upstream := &http.Transport{DialContext: dialer.DialContext}
-	t.Cleanup(upstream.CloseIdleConnections)
-	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodConnect {
-			p.record("CONNECT " + r.Host)
-			p.tunnel(w, r, dialer)
-			return
-		}
-		p.record(r.Method + " " + r.URL.String())
-		if !r.URL.IsAbs() {
-			http.Error(w, "not a proxy request", http.StatusBadRequest)
-			return
-		}
-		out := r.Clone(r.Context())
-		out.RequestURI = ""
-		resp, err := upstream.RoundTrip(out)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		for k, v := range resp.Header {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(resp.StatusCode)
-		io.Copy(w, resp.Body)
-	}))
-	t.Cleanup(p.srv.Close)
-	p.url, _ = url.Parse(p.srv.URL)
-	return p
-}
-
-func (p *forwardProxy) record(s string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.seen = append(p.seen, s)
-}
-
-// requests returns what the proxy was sent so far.
-func (p *forwardProxy) requests() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]string(nil), p.seen...)
-}
-
-// tunnel connects to r.Host and copies bytes both ways.
-func (p *forwardProxy) tunnel(w http.ResponseWriter, r *http.Request, dialer *net.Dialer) {
-	upstream, err := dialer.DialContext(r.Context(), "tcp", r.Host)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
-	}
-	defer upstream.Close()
-	conn, buf, err := http.NewResponseController(w).Hijack()
-	if err != nil {
-		return
-	}
-	defer conn.Close()
-	io.WriteString(conn, "HTTP/1.1 200 Connection established\r\n\r\n")
-	done := make(chan struct{})
-	go func() {
-		io.Copy(upstream, buf)
-		upstream.(*net.TCPConn).CloseWrite()
-		close(done)
-	}()
-	io.Copy(conn, bufio.NewReader(upstream))
-	<-done
-}
 
 func TestProxyAllowedTarget(t *testing.T) {
 	t.Parallel()
@@ -104,7 +21,7 @@ func TestProxyAllowedTarget(t *testing.T) {
 	})
 	_, port, _ := net.SplitHostPort(target.Listener.Addr().String())
 	dns := newFakeDNS(map[string][]string{"hooks.test": {"127.0.0.1"}})
-	proxy := newForwardProxy(t, dns.resolver())
+	proxy := testkit.NewForwardProxy(t, dns.resolver())
 
 	tests := []struct {
 		name  string
@@ -117,7 +34,7 @@ func TestProxyAllowedTarget(t *testing.T) {
 		{"host-name entry", []string{"hooks.test"}},
 	}
 	for i, tt := range tests {
-		c := newTestClient(t, Config{Allow: tt.allow, Proxy: proxy.url, Resolver: dns.resolver()})
+		c := newTestClient(t, Config{Allow: tt.allow, Proxy: proxy.URL, Resolver: dns.resolver()})
 		resp, err := c.Do(mustRequest(t, "http://hooks.test:"+port+"/order"))
 		if err != nil {
 			t.Fatalf("%s: Do: %v", tt.name, err)
@@ -127,7 +44,7 @@ func TestProxyAllowedTarget(t *testing.T) {
 			t.Errorf("%s: body %q", tt.name, body)
 		}
 		want := "GET http://hooks.test:" + port + "/order"
-		if seen := proxy.requests(); len(seen) != i+1 || seen[i] != want {
+		if seen := proxy.Requests(); len(seen) != i+1 || seen[i] != want {
 			t.Errorf("%s: the proxy saw %q, want %q last", tt.name, seen, want)
 		}
 	}
@@ -142,21 +59,21 @@ func TestProxyConnect(t *testing.T) {
 		io.WriteString(w, "secure")
 	}))
 	t.Cleanup(target.Close)
-	proxy := newForwardProxy(t, nil)
+	proxy := testkit.NewForwardProxy(t, nil)
 	roots := x509.NewCertPool()
 	roots.AddCert(target.Certificate())
 	tlsConfig := target.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
 	tlsConfig.RootCAs = roots
 
-	c := newTestClient(t, Config{Allow: loopback, Proxy: proxy.url, TLSConfig: tlsConfig})
+	c := newTestClient(t, Config{Allow: loopback, Proxy: proxy.URL, TLSConfig: tlsConfig})
 	resp, err := c.Do(mustRequest(t, target.URL+"/"))
 	if err != nil {
 		t.Fatalf("Do: %v", err)
 	}
 	body, _ := ReadBody(resp, 0)
 	addr := target.Listener.Addr().String()
-	if string(body) != "secure" || strings.Join(proxy.requests(), ",") != "CONNECT "+addr {
-		t.Errorf("body %q, the proxy saw %q; want secure through CONNECT %s", body, proxy.requests(), addr)
+	if string(body) != "secure" || strings.Join(proxy.Requests(), ",") != "CONNECT "+addr {
+		t.Errorf("body %q, the proxy saw %q; want secure through CONNECT %s", body, proxy.Requests(), addr)
 	}
 }
 
@@ -169,7 +86,7 @@ func TestProxyRefusedTargets(t *testing.T) {
 		"mapped.test":   {"::ffff:192.168.1.1"},
 		"public.test":   {"93.184.216.34"},
 	})
-	proxy := newForwardProxy(t, dns.resolver())
+	proxy := testkit.NewForwardProxy(t, dns.resolver())
 
 	tests := []struct {
 		url    string
@@ -191,7 +108,7 @@ func TestProxyRefusedTargets(t *testing.T) {
 		{"http://bücher.test/", "", "a name that is not plain ASCII, through a proxy: write it in its xn-- form", ""},
 	}
 	// An allow entry for one network does not open the others.
-	c := newTestClient(t, Config{Allow: []string{"192.0.2.0/24"}, Proxy: proxy.url, Resolver: dns.resolver()})
+	c := newTestClient(t, Config{Allow: []string{"192.0.2.0/24"}, Proxy: proxy.URL, Resolver: dns.resolver()})
 	for _, tt := range tests {
 		req := mustRequest(t, tt.url)
 		req.Host = tt.host
@@ -213,7 +130,7 @@ func TestProxyRefusedTargets(t *testing.T) {
 			t.Errorf("%s (Host %q): refused %v (%s), want %s (%s)", tt.url, tt.host, blocked.IP, blocked.Reason, tt.ip, tt.reason)
 		}
 	}
-	if seen := proxy.requests(); len(seen) != 0 {
+	if seen := proxy.Requests(); len(seen) != 0 {
 		t.Errorf("the proxy was sent %q, want nothing", seen)
 	}
 }
