@@ -67,26 +67,8 @@ blocks:
     messages: ["failed: {{ error }}"]
 `
 
-// lockedBuffer is a log the server writes from many goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestSecretsStayInTheCalls runs a bot that sends its secret to a shop in
-// a URL, headers and a body through ` + "`confab serve`" + `: the shop gets it,
+// a URL, headers and a body through confab serve: the shop gets it,
 // with every request signed by the channel's webhook secret; the user, the
 // execution log, the other API answers, the server's log and the database
 // never show it.
@@ -111,7 +93,7 @@ func TestSecretsStayInTheCalls(t *testing.T) {
 
 	bots, data := t.TempDir(), t.TempDir()
 	writeFile(t, filepath.Join(bots, "vault.yaml"), vaultBot)
-	logs := &lockedBuffer{}
+	logs := &testkit.LogBuffer{}
 	url := serveAppLogging(t, func(cfg *config.Config) {
 		cfg.BotsDir, cfg.DataDir = bots, data
 		cfg.Env = map[string]string{"SHOP_URL": shop.URL}

@@ -1,37 +1,18 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/confab/confab/internal/store"
 	"github.com/confab/confab/internal/store/sqlite"
+	"github.com/confab/confab/internal/testkit"
 )
-
-// lockedBuffer is a log destination safe for concurrent writes.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestSweepTurnLogsKeepsWhatRetentionSays writes logs of two ages (more
 // than a batch of old ones) and sweeps: the old ones go, in batches, the
@@ -100,7 +81,7 @@ func TestSweepTurnLogsKeepsWhatRetentionSays(t *testing.T) {
 
 	// The service sweeps at once when it starts (a month later, every log
 	// is old), and stops with ctx.
-	logs := &lockedBuffer{}
+	logs := &testkit.LogBuffer{}
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {

@@ -21,6 +21,7 @@ import (
 	"github.com/confab/confab/internal/flow"
 	"github.com/confab/confab/internal/store"
 	"github.com/confab/confab/internal/store/sqlite"
+	"github.com/confab/confab/internal/testkit"
 	"github.com/confab/confab/internal/turn"
 )
 
@@ -61,29 +62,11 @@ func loadBots(t *testing.T, ids ...string) engines {
 	return out
 }
 
-// logBuffer collects a worker's log lines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // rig is a SQLite store with one project and a worker over it.
 type rig struct {
 	store   store.Store
 	worker  *turn.Worker
-	log     *logBuffer
+	log     *testkit.LogBuffer
 	commits atomic.Int32 // deliveries queued (Outbox.Queued) or handed over (Outbox.Deliver)
 	outbox  *outbox
 	cancel  context.CancelFunc
@@ -113,7 +96,7 @@ func newStore(t *testing.T) store.Store {
 // newRig makes the store and a worker; start runs it.
 func newRig(t *testing.T, bots turn.Bots, exec flow.Executor, cfg turn.Config) *rig {
 	t.Helper()
-	r := &rig{store: newStore(t), log: &logBuffer{}, done: make(chan struct{})}
+	r := &rig{store: newStore(t), log: &testkit.LogBuffer{}, done: make(chan struct{})}
 	if cfg.Poll == 0 {
 		cfg.Poll = 20 * time.Millisecond
 	}
