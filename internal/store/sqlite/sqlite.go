@@ -23,8 +23,8 @@ import (
 )
 
 // CheckpointEvery is how often the store copies the WAL into the
-// database. Under load the WAL grows by about this much time's writes
-// between checkpoints (some 10 MB at 2,000 messages a second).
+// database. Under load the WAL holds about this much time's writes
+// before a checkpoint lets the writer reuse it from its start.
 const CheckpointEvery = 200 * time.Millisecond
 
 //go:embed migrations/*.sql

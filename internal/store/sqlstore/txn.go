@@ -47,7 +47,8 @@ func (c *stmtCache) close() {
 // transaction the writer has started runs to its end (a caller that gives
 // up still learns whether it committed, see group), and a context that
 // can end costs the SQLite driver and database/sql a watcher goroutine per
-// statement, which was a tenth of the writer's time.
+// statement (without them, server CPU per message fell from 0.50-0.52 to
+// 0.41-0.43 ms in back-to-back benchmark runs).
 type txn struct {
 	db *DB
 	tx *sql.Tx     // set when not under group commit
