@@ -262,11 +262,8 @@ func (db *DB) acceptGuessed(ctx context.Context, tx *txn, in store.Inbound, subs
 	}
 	r.ConversationID = id
 	ev := turnEvents{before: c, set: subs}
-	row := turnRow{projectID: c.ProjectID, channelID: in.ChannelID, last: seq, pending: &pending, inbound: &inbound}
 	inbound.seq = seq
-	if db.d.WritableCTE {
-		row.written = true
-	}
+	row := turnRow{projectID: c.ProjectID, channelID: in.ChannelID, last: seq, pending: &pending, inbound: &inbound, written: db.d.WritableCTE}
 	if err := db.writeTurnOutput(ctx, tx, r, &ev, row); err != nil {
 		return false, 0, err
 	}
@@ -287,11 +284,7 @@ func guessedWrites(update string, inbound messageRow, r store.TurnResult, channe
 	b.WriteString(`m AS (INSERT INTO messages (conversation_id, seq, direction, text, payload, created_at, trace)
 		SELECT c.id, c.last_seq - ? + v.n, v.direction, v.text, v.payload, v.created_at, v.trace FROM c, (VALUES `)
 	args = append(args, out)
-	rows := append([]messageRow{inbound}, make([]messageRow, 0, out)...)
-	for _, o := range r.Outgoing {
-		rows = append(rows, messageRow{direction: "out", text: o.Text, payload: o.Payload, at: ms(r.Now)})
-	}
-	for i, m := range rows {
+	for i, m := range turnRows(&inbound, r, 0) {
 		if i > 0 {
 			b.WriteString(", ")
 		}
@@ -558,6 +551,19 @@ type messageRow struct {
 	trace           any // the turn's log or nil
 }
 
+// turnRows is a turn's messages as rows: its user's message when given,
+// then its replies, numbered after last.
+func turnRows(inbound *messageRow, r store.TurnResult, last int64) []messageRow {
+	rows := make([]messageRow, 0, 1+len(r.Outgoing))
+	if inbound != nil {
+		rows = append(rows, *inbound)
+	}
+	for i, o := range r.Outgoing {
+		rows = append(rows, messageRow{seq: last + 1 + int64(i), direction: "out", text: o.Text, payload: o.Payload, at: ms(r.Now)})
+	}
+	return rows
+}
+
 // insertMessages writes a conversation's messages in one statement.
 func (db *DB) insertMessages(ctx context.Context, tx *txn, conversationID string, rows []messageRow) error {
 	if len(rows) == 0 {
@@ -606,15 +612,8 @@ func (db *DB) writeTurnOutput(ctx context.Context, tx *txn, r store.TurnResult, 
 			leaseOwner, leaseUntil = l.Owner, ms(l.Until)
 		}
 	}
-	rows := make([]messageRow, 0, 1+len(r.Outgoing))
-	if row.inbound != nil {
-		rows = append(rows, *row.inbound)
-	}
-	for i, o := range r.Outgoing {
-		rows = append(rows, messageRow{seq: last + 1 + int64(i), direction: "out", text: o.Text, payload: o.Payload, at: now})
-	}
 	if !row.written {
-		if err := db.insertMessages(ctx, tx, r.ConversationID, rows); err != nil {
+		if err := db.insertMessages(ctx, tx, r.ConversationID, turnRows(row.inbound, r, last)); err != nil {
 			return err
 		}
 	}
